@@ -1,0 +1,127 @@
+# pktmap -- netmap on stock Linux, in user space.
+#
+#   make            library, tools, examples and test programs into build/
+#   make demo       a live demo: generator -> bridge example -> receiver over veth
+#   make test       installs what it needs, builds, runs every test
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Layout: a tool is a folder tools/NAME/ (binary NAME, linked with tools/lib);
+# an example is examples/NN-NAME/ (binary example-NAME); tests/unit/*.c are
+# built with ASan+UBSan; tests/net/*.c are helper programs of the net tests
+# (those named nolink-*.c are built without -lpktmap, for LD_PRELOAD).
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+B := build
+VERSION := 0.1.0
+
+CC ?= cc
+WARN := -Wall -Wextra -Werror
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE
+LIB_CFLAGS := -fPIC -fvisibility=hidden -Isrc -DPKTMAP_VERSION=\"$(VERSION)\"
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
+LIBS := -lpthread -ldl
+
+LIB_SRC := $(sort $(wildcard src/*/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+LIB_SAN_OBJ := $(LIB_SRC:%.c=$(B)/san/%.o)
+MAP := src/libpktmap.map
+
+TOOL_LIB := $(wildcard tools/lib/*.c)
+TOOLS := $(filter-out lib,$(notdir $(wildcard tools/*)))
+TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
+EXAMPLES := $(notdir $(wildcard examples/[0-9]*))
+EXAMPLE_BINS := $(foreach e,$(EXAMPLES),$(B)/bin/example-$(word 2,$(subst -, ,$(e))))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/*.c))
+NET_BINS := $(patsubst tests/net/%.c,$(B)/tests/net/%,$(wildcard tests/net/*.c))
+BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+
+.PHONY: all deps demo test unit-test net-test install clean format
+all: $(B)/lib/libpktmap.so $(B)/lib/libpktmap.a $(B)/lib/pktmap.pc \
+     $(TOOL_BINS) $(EXAMPLE_BINS) $(UNIT_BINS) $(NET_BINS) $(BENCH_BINS)
+
+deps:
+	scripts/install-deps
+
+$(B)/obj/%.o: %.c $(wildcard src/*/*.h) $(wildcard include/*.h include/net/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LIB_CFLAGS) -c $< -o $@
+
+$(B)/san/%.o: %.c $(wildcard src/*/*.h) $(wildcard include/*.h include/net/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LIB_CFLAGS) $(SAN) -c $< -o $@
+
+$(B)/lib/libpktmap.so: $(LIB_OBJ) $(MAP)
+	@mkdir -p $(@D)
+	$(CC) -shared -o $@ $(LIB_OBJ) -Wl,--version-script=$(MAP) \
+		-Wl,-soname,libpktmap.so.0 $(LIBS)
+	ln -sf libpktmap.so $(B)/lib/libpktmap.so.0
+
+$(B)/lib/libpktmap.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/lib/libpktmap-san.a: $(LIB_SAN_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/lib/pktmap.pc: pktmap.pc.in
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+$(B)/bin/%: tools/%/*.c $(TOOL_LIB) $(wildcard tools/lib/*.h) $(B)/lib/libpktmap.so
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itools/lib -o $@ $(filter %.c,$^) -L$(B)/lib -lpktmap $(RPATH) $(LIBS) -lm
+
+.SECONDEXPANSION:
+$(B)/bin/example-%: $$(wildcard examples/*-%/*.c) $(B)/lib/libpktmap.so
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) -L$(B)/lib -lpktmap $(RPATH) $(LIBS)
+
+$(B)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/lib/libpktmap-san.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -Itests/unit -o $@ $< $(B)/lib/libpktmap-san.a $(LIBS)
+
+$(B)/tests/net/nolink-%: tests/net/nolink-%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(B)/tests/net/%: tests/net/%.c $(B)/lib/libpktmap.so
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< -L$(B)/lib -lpktmap $(RPATH) $(LIBS)
+
+$(B)/bench/%: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBS)
+
+demo: deps all
+	scripts/demo
+
+test: deps all
+	tests/run
+
+unit-test: all
+	tests/run unit
+
+net-test: all
+	tests/run net
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/include/net $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/bin
+	install -m 644 include/net/*.h $(DESTDIR)$(PREFIX)/include/net/
+	install -m 644 $(wildcard include/*.h) $(DESTDIR)$(PREFIX)/include/
+	install -m 755 $(B)/lib/libpktmap.so $(DESTDIR)$(PREFIX)/lib/libpktmap.so.$(VERSION)
+	ln -sf libpktmap.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libpktmap.so.0
+	ln -sf libpktmap.so.0 $(DESTDIR)$(PREFIX)/lib/libpktmap.so
+	install -m 644 $(B)/lib/libpktmap.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(B)/lib/pktmap.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(TOOL_BINS) $(DESTDIR)$(PREFIX)/bin/
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(B)

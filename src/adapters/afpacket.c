@@ -1,0 +1,600 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The AF_PACKET adapter: a Linux interface's traffic through PACKET_MMAP.
+ *
+ * Each netmap rx ring has a TPACKET_V3 socket (several rings of one port are
+ * one fanout group); each tx ring has a TPACKET_V2 TX_RING socket bound to
+ * protocol 0, so it never receives, with PACKET_QDISC_BYPASS.  Frames are
+ * copied between the kernel's rings and netmap buffers: an rxsync drains
+ * retired blocks into free slots, a txsync fills TX_RING frames and kicks
+ * the kernel once per batch.
+ */
+#include "core/core.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define RX_BLOCK_SIZE (1u << 18) /* holds a 64 KiB GRO frame */
+#define RX_BLOCK_NR   16
+#define RX_FRAME_SIZE 2048 /* V3 ignores it but checks it */
+#define RX_RETIRE_MS  1	   /* a partly filled block waits this long */
+#define TX_RING_BYTES (4u << 20)
+#define TX_DATA_OFS   (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
+#define ETH_HLEN_VLAN (ETH_HLEN + 4)
+
+struct afp_rx {
+	int fd;
+	uint8_t *map;
+	uint32_t block;		       /* the block being drained */
+	uint32_t pkts_left;	       /* in it; 0: not started */
+	struct tpacket3_hdr *pkt;      /* next frame in it */
+	_Atomic uint64_t kernel_drops; /* PACKET_STATISTICS, accumulated */
+};
+
+struct afp_tx {
+	int fd;
+	uint8_t *map;
+	uint32_t frame_size, frame_nr;
+	uint32_t pos;	   /* next TX_RING frame to fill */
+	uint32_t max_len;  /* the largest frame the interface takes */
+	bool kick_pending; /* a kick failed: frames wait in TX_RING */
+};
+
+struct afp_port {
+	int ifindex;
+	struct afp_rx *rx;
+	struct afp_tx *tx;
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static int sysfs_uint(const char *ifname, const char *attr, unsigned *out)
+{
+	char path[128];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%u", out) == 1;
+	fclose(f);
+	return ok ? 0 : -EIO;
+}
+
+static int packet_socket(const char *ifname)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 && (errno == EPERM || errno == EACCES))
+		pm_log("%s: an AF_PACKET socket needs CAP_NET_RAW", ifname);
+	return fd < 0 ? -errno : fd;
+}
+
+static int setopt(int fd, int level, int name, const void *v, socklen_t len)
+{
+	return setsockopt(fd, level, name, v, len) < 0 ? -errno : 0;
+}
+
+static int bind_to(int fd, int ifindex, uint16_t proto)
+{
+	struct sockaddr_ll sll = {
+	    .sll_family = AF_PACKET,
+	    .sll_protocol = htons(proto),
+	    .sll_ifindex = ifindex,
+	};
+
+	return bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0 ? -errno : 0;
+}
+
+static int fanout_mode(void)
+{
+	static const struct {
+		const char *name;
+		int mode;
+	} modes[] = {
+	    {"hash", PACKET_FANOUT_HASH}, {"lb", PACKET_FANOUT_LB},
+	    {"cpu", PACKET_FANOUT_CPU},	  {"rollover", PACKET_FANOUT_ROLLOVER},
+	    {"rnd", PACKET_FANOUT_RND},	  {"qm", PACKET_FANOUT_QM},
+	};
+	const char *s = getenv("PKTMAP_FANOUT");
+
+	for (size_t i = 0; s && i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(s, modes[i].name) == 0)
+			return modes[i].mode;
+	if (s)
+		pm_log("PKTMAP_FANOUT=%s unknown, using hash", s);
+	return PACKET_FANOUT_HASH;
+}
+
+/*
+ * Joins @fd to the port's fanout group; the first socket asks the kernel
+ * for a group id no one else uses.
+ */
+static int join_fanout(int fd, int *group)
+{
+	int mode = fanout_mode(), arg, err;
+	socklen_t len = sizeof(arg);
+
+	if (*group < 0) {
+		arg = mode | PACKET_FANOUT_FLAG_UNIQUEID << 16;
+		err = setopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg));
+		if (err)
+			return err;
+		if (getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, &len) < 0)
+			return -errno;
+		*group = arg & 0xffff;
+		return 0;
+	}
+	arg = *group | mode << 16;
+	return setopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg));
+}
+
+/* A filter that accepts nothing: a socket bound before it joined its
+ * fanout group would otherwise see frames the group also sees. */
+static int drop_all(int fd, bool on)
+{
+	struct sock_filter code = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog prog = {.len = 1, .filter = &code};
+
+	if (!on)
+		return setopt(fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
+	return setopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+}
+
+/* ---- receive ------------------------------------------------------------ */
+
+static int rx_open(struct afp_rx *a, const char *ifname, int ifindex,
+		   int *group, bool fanout)
+{
+	int version = TPACKET_V3, one = 1, err;
+	struct tpacket_req3 req = {
+	    .tp_block_size = RX_BLOCK_SIZE,
+	    .tp_block_nr = RX_BLOCK_NR,
+	    .tp_frame_size = RX_FRAME_SIZE,
+	    .tp_frame_nr = RX_BLOCK_SIZE / RX_FRAME_SIZE * RX_BLOCK_NR,
+	    .tp_retire_blk_tov = RX_RETIRE_MS,
+	};
+
+	a->fd = packet_socket(ifname);
+	if (a->fd < 0)
+		return a->fd;
+	err = setopt(a->fd, SOL_PACKET, PACKET_VERSION, &version,
+		     sizeof(version));
+	if (!err) /* netmap's rx rings carry what arrives, not what leaves */
+		err = setopt(a->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+			     sizeof(one));
+	if (!err)
+		err = setopt(a->fd, SOL_PACKET, PACKET_RX_RING, &req,
+			     sizeof(req));
+	if (err)
+		return err;
+	a->map = mmap(NULL, (size_t)RX_BLOCK_SIZE * RX_BLOCK_NR,
+		      PROT_READ | PROT_WRITE, MAP_SHARED, a->fd, 0);
+	if (a->map == MAP_FAILED) {
+		a->map = NULL;
+		return -errno;
+	}
+	if (fanout && (err = drop_all(a->fd, true)))
+		return err;
+	err = bind_to(a->fd, ifindex, ETH_P_ALL);
+	if (!err && fanout)
+		err = join_fanout(a->fd, group);
+	if (!err && fanout)
+		err = drop_all(a->fd, false);
+	return err;
+}
+
+static struct tpacket_block_desc *rx_block(const struct afp_rx *a, uint32_t i)
+{
+	return (struct tpacket_block_desc *)(a->map +
+					     (size_t)i * RX_BLOCK_SIZE);
+}
+
+static void rx_release_block(struct afp_rx *a)
+{
+	__atomic_store_n(&rx_block(a, a->block)->hdr.bh1.block_status,
+			 TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+	a->block = (a->block + 1) % RX_BLOCK_NR;
+	a->pkt = NULL;
+}
+
+/* Starts the next retired block; false if the kernel has not given one. */
+static bool rx_next_block(struct afp_rx *a)
+{
+	struct tpacket_block_desc *b = rx_block(a, a->block);
+
+	if (!(__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) &
+	      TP_STATUS_USER))
+		return false;
+	a->pkts_left = b->hdr.bh1.num_pkts;
+	a->pkt = (struct tpacket3_hdr *)((uint8_t *)b +
+					 b->hdr.bh1.offset_to_first_pkt);
+	if (a->pkts_left == 0)
+		rx_release_block(a);
+	return true;
+}
+
+struct piece {
+	const uint8_t *p;
+	uint32_t len;
+};
+
+/*
+ * Copies a frame made of @np pieces into slots from @i on, NS_MOREFRAG on
+ * all but the last; at most @max slots.  Returns the slots used.
+ */
+static uint32_t scatter(struct pm_kring *k, uint32_t i, const struct piece *pc,
+			int np, uint32_t max)
+{
+	struct netmap_slot *slot = &k->ring->slot[i];
+	uint8_t *dst = (uint8_t *)pm_slot_buf(k, slot);
+	uint32_t used = 1, room = k->buf_size;
+
+	slot->len = 0;
+	slot->flags = 0;
+	for (int n = 0; n < np; n++) {
+		const uint8_t *src = pc[n].p;
+		uint32_t len = pc[n].len;
+		while (len > 0) {
+			if (room == 0) {
+				if (used == max)
+					return used;
+				slot->flags = NS_MOREFRAG;
+				i = pm_next(k, i);
+				slot = &k->ring->slot[i];
+				dst = (uint8_t *)pm_slot_buf(k, slot);
+				slot->len = 0;
+				slot->flags = 0;
+				room = k->buf_size;
+				used++;
+			}
+			uint32_t c = len < room ? len : room;
+			memcpy(dst, src, c);
+			dst += c;
+			src += c;
+			len -= c;
+			room -= c;
+			slot->len = (uint16_t)(slot->len + c);
+		}
+	}
+	return used;
+}
+
+/* The frame as pieces, with the VLAN tag the kernel stripped put back. */
+static int frame_pieces(const struct tpacket3_hdr *h, struct piece pc[3],
+			uint8_t tag[4])
+{
+	const uint8_t *data = (const uint8_t *)h + h->tp_mac;
+
+	if (!(h->tp_status & TP_STATUS_VLAN_VALID) || h->tp_snaplen < 12) {
+		pc[0] = (struct piece){data, h->tp_snaplen};
+		return 1;
+	}
+	uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID)
+			    ? h->hv1.tp_vlan_tpid
+			    : ETH_P_8021Q;
+	tag[0] = (uint8_t)(tpid >> 8);
+	tag[1] = (uint8_t)tpid;
+	tag[2] = (uint8_t)(h->hv1.tp_vlan_tci >> 8);
+	tag[3] = (uint8_t)h->hv1.tp_vlan_tci;
+	pc[0] = (struct piece){data, 12};
+	pc[1] = (struct piece){tag, 4};
+	pc[2] = (struct piece){data + 12, h->tp_snaplen - 12};
+	return 3;
+}
+
+static int afp_rxsync(struct pm_kring *k)
+{
+	struct afp_rx *a = k->priv;
+	uint32_t i = k->hwtail, stop = pm_prev(k, k->hwcur);
+	uint32_t room = (stop + k->nslots - i) % k->nslots;
+	uint32_t max_frags =
+	    k->nslots - 1 < NETMAP_MAX_FRAGS ? k->nslots - 1 : NETMAP_MAX_FRAGS;
+	const struct tpacket3_hdr *last = NULL;
+
+	while (room > 0) {
+		if (!a->pkt && !rx_next_block(a))
+			break;
+		if (!a->pkt)
+			continue; /* an empty block, released */
+		const struct tpacket3_hdr *h = a->pkt;
+		struct piece pc[3];
+		uint8_t tag[4];
+		int np = frame_pieces(h, pc, tag);
+		uint32_t len = 0;
+		for (int n = 0; n < np; n++)
+			len += pc[n].len;
+		uint32_t need = len ? (len + k->buf_size - 1) / k->buf_size : 1;
+		if (need > max_frags) {
+			need = max_frags;
+			k->truncated++;
+		} else if (h->tp_snaplen < h->tp_len) {
+			k->truncated++;
+		}
+		if (need > room)
+			break; /* the frame waits for the application */
+		scatter(k, i, pc, np, need);
+		i = (i + need) % k->nslots;
+		room -= need;
+		k->packets++;
+		k->bytes += len;
+		last = h;
+		a->pkt = (struct tpacket3_hdr *)((uint8_t *)a->pkt +
+						 h->tp_next_offset);
+		if (--a->pkts_left == 0)
+			rx_release_block(a);
+	}
+	if (last && (k->ring->flags & NR_TIMESTAMP)) {
+		k->ring->ts.tv_sec = last->tp_sec;
+		k->ring->ts.tv_usec = last->tp_nsec / 1000;
+	}
+	k->hwtail = i;
+	return 0;
+}
+
+static uint64_t afp_drops(struct pm_kring *k)
+{
+	struct afp_rx *a = k->priv;
+	struct tpacket_stats_v3 st;
+	socklen_t len = sizeof(st);
+
+	if (k->dir != PM_RX)
+		return 0;
+	/* the kernel resets its counters at every read */
+	if (getsockopt(a->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+		return atomic_fetch_add(&a->kernel_drops, st.tp_drops) +
+		       st.tp_drops;
+	return atomic_load(&a->kernel_drops);
+}
+
+/* ---- transmit ------------------------------------------------------------ */
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+	uint32_t p = 1;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+static int tx_open(struct afp_tx *a, const char *ifname, int ifindex,
+		   unsigned mtu)
+{
+	int version = TPACKET_V2, one = 1, err;
+	struct tpacket_req req;
+
+	a->max_len = mtu + ETH_HLEN_VLAN;
+	a->frame_size = pow2_at_least(a->max_len + TX_DATA_OFS);
+	if (a->frame_size < 2048)
+		a->frame_size = 2048;
+	a->frame_nr = TX_RING_BYTES / a->frame_size;
+	if (a->frame_nr < 16)
+		a->frame_nr = 16;
+	req = (struct tpacket_req){
+	    .tp_block_size = a->frame_size < 4096 ? 4096 : a->frame_size,
+	    .tp_frame_size = a->frame_size,
+	    .tp_frame_nr = a->frame_nr,
+	};
+	req.tp_block_nr = a->frame_nr / (req.tp_block_size / a->frame_size);
+
+	a->fd = packet_socket(ifname);
+	if (a->fd < 0)
+		return a->fd;
+	err = setopt(a->fd, SOL_PACKET, PACKET_VERSION, &version,
+		     sizeof(version));
+	if (!err)
+		err = setopt(a->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+			     sizeof(one));
+	if (!err) /* a frame the kernel refuses must not stall the ring */
+		err = setopt(a->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one));
+	if (!err)
+		err = setopt(a->fd, SOL_PACKET, PACKET_TX_RING, &req,
+			     sizeof(req));
+	if (err)
+		return err;
+	a->map = mmap(NULL, (size_t)a->frame_size * a->frame_nr,
+		      PROT_READ | PROT_WRITE, MAP_SHARED, a->fd, 0);
+	if (a->map == MAP_FAILED) {
+		a->map = NULL;
+		return -errno;
+	}
+	return bind_to(a->fd, ifindex, 0); /* protocol 0: never receives */
+}
+
+static struct tpacket2_hdr *tx_frame(const struct afp_tx *a, uint32_t i)
+{
+	return (struct tpacket2_hdr *)(a->map + (size_t)i * a->frame_size);
+}
+
+/* Copies the frame starting at slot @i into @dst; returns its length. */
+static uint32_t gather(const struct pm_kring *k, uint32_t *i, uint8_t *dst,
+		       uint32_t cap)
+{
+	const struct netmap_slot *s;
+	uint32_t len = 0;
+
+	do {
+		s = &k->ring->slot[*i];
+		if (len + s->len <= cap)
+			memcpy(dst + len, pm_slot_buf(k, s), s->len);
+		len += s->len;
+		*i = pm_next(k, *i);
+	} while (s->flags & NS_MOREFRAG);
+	return len;
+}
+
+static bool tx_frame_fits(const struct afp_tx *a, const uint8_t *frame,
+			  uint32_t len)
+{
+	bool tagged = len >= ETH_HLEN && frame[12] == 0x81 && frame[13] == 0;
+
+	return len >= ETH_HLEN && len <= a->max_len - (tagged ? 0 : 4);
+}
+
+static int tx_kick(struct pm_kring *k, struct afp_tx *a)
+{
+	if (send(a->fd, NULL, 0, MSG_DONTWAIT) >= 0) {
+		a->kick_pending = false;
+		return 0;
+	}
+	switch (errno) {
+	case EAGAIN:
+	case ENOBUFS: /* back-pressure: the frames stay queued */
+		a->kick_pending = true;
+		k->busy_syncs++;
+		return 0;
+	case ENXIO:
+	case ENODEV:
+		pm_log("%s: interface gone", k->port->name);
+		return -ENXIO;
+	default:
+		a->kick_pending = true;
+		return -errno;
+	}
+}
+
+static int afp_txsync(struct pm_kring *k, uint32_t end)
+{
+	struct afp_tx *a = k->priv;
+	uint32_t i = k->hwcur;
+	bool queued = false;
+
+	while (i != end) {
+		struct tpacket2_hdr *h = tx_frame(a, a->pos);
+		uint32_t st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+		if (st != TP_STATUS_AVAILABLE) {
+			k->busy_syncs++;
+			break; /* TX_RING full: the rest waits in our ring */
+		}
+		uint8_t *data = (uint8_t *)h + TX_DATA_OFS;
+		uint32_t len = gather(k, &i, data, a->max_len);
+		if (unlikely(!tx_frame_fits(a, data, len))) {
+			pm_log("%s: tx frame of %u bytes dropped",
+			       k->port->name, len);
+			k->errors++;
+			continue;
+		}
+		h->tp_len = len;
+		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST,
+				 __ATOMIC_RELEASE);
+		a->pos = a->pos + 1 == a->frame_nr ? 0 : a->pos + 1;
+		k->packets++;
+		k->bytes += len;
+		queued = true;
+	}
+	k->hwcur = i;
+	return queued || a->kick_pending ? tx_kick(k, a) : 0;
+}
+
+/* ---- port -----------------------------------------------------------------
+ */
+
+static void afp_detach(struct pm_port *p)
+{
+	struct afp_port *ap = p->priv;
+
+	if (!ap)
+		return;
+	for (uint32_t i = 0; ap->rx && i < p->nrings[PM_RX]; i++) {
+		if (ap->rx[i].map)
+			munmap(ap->rx[i].map,
+			       (size_t)RX_BLOCK_SIZE * RX_BLOCK_NR);
+		if (ap->rx[i].fd >= 0)
+			pm_libc.close(ap->rx[i].fd);
+	}
+	for (uint32_t i = 0; ap->tx && i < p->nrings[PM_TX]; i++) {
+		struct afp_tx *a = &ap->tx[i];
+		if (a->map)
+			munmap(a->map, (size_t)a->frame_size * a->frame_nr);
+		if (a->fd >= 0)
+			pm_libc.close(a->fd);
+	}
+	free(ap->rx);
+	free(ap->tx);
+	free(ap);
+	p->priv = NULL;
+}
+
+static int afp_attach(struct pm_port *p)
+{
+	struct afp_port *ap = calloc(1, sizeof(*ap));
+	int group = -1, err = -ENOMEM;
+	unsigned mtu;
+
+	if (!ap)
+		return -ENOMEM;
+	p->priv = ap;
+	ap->ifindex = (int)if_nametoindex(p->name);
+	ap->rx = calloc(p->nrings[PM_RX], sizeof(*ap->rx));
+	ap->tx = calloc(p->nrings[PM_TX], sizeof(*ap->tx));
+	if (!ap->rx || !ap->tx)
+		goto fail;
+	for (uint32_t i = 0; i < p->nrings[PM_RX]; i++)
+		ap->rx[i].fd = -1;
+	for (uint32_t i = 0; i < p->nrings[PM_TX]; i++)
+		ap->tx[i].fd = -1;
+	err = sysfs_uint(p->name, "mtu", &mtu);
+	if (err)
+		goto fail;
+	for (uint32_t i = 0; i < p->nrings[PM_RX]; i++) {
+		err = rx_open(&ap->rx[i], p->name, ap->ifindex, &group,
+			      p->nrings[PM_RX] > 1);
+		if (err)
+			goto fail;
+		p->rings[PM_RX][i].priv = &ap->rx[i];
+		p->rings[PM_RX][i].wait_fd = ap->rx[i].fd;
+		p->rings[PM_RX][i].wait_events = POLLIN;
+	}
+	for (uint32_t i = 0; i < p->nrings[PM_TX]; i++) {
+		err = tx_open(&ap->tx[i], p->name, ap->ifindex, mtu);
+		if (err)
+			goto fail;
+		p->rings[PM_TX][i].priv = &ap->tx[i];
+		p->rings[PM_TX][i].wait_fd = ap->tx[i].fd;
+		p->rings[PM_TX][i].wait_events = POLLOUT;
+	}
+	return 0;
+fail:
+	pm_log("%s: %s", p->name, strerror(-err));
+	afp_detach(p);
+	return err;
+}
+
+static int afp_check(struct pm_port *p)
+{
+	struct afp_port *ap = p->priv;
+	int soerr;
+	socklen_t len = sizeof(soerr);
+
+	if ((int)if_nametoindex(p->name) != ap->ifindex) {
+		pm_log("%s: interface gone", p->name);
+		return -ENXIO;
+	}
+	/* the interface went down and maybe up again: clear the error */
+	for (uint32_t i = 0; i < p->nrings[PM_RX]; i++)
+		getsockopt(ap->rx[i].fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+	return 0;
+}
+
+const struct pm_adapter_ops pm_afpacket_ops = {
+    .name = "afpacket",
+    .attach = afp_attach,
+    .detach = afp_detach,
+    .txsync = afp_txsync,
+    .rxsync = afp_rxsync,
+    .drops = afp_drops,
+    .check = afp_check,
+};

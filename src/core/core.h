@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pktmap's core: memory regions, ports and their rings, files, the sync
+ * prologue/epilogue and the poll engine.  Everything generic about netmap's
+ * ring contract lives here once; adapters only move frames.
+ *
+ * Internal functions return 0 or a negative errno.
+ */
+#ifndef PKTMAP_CORE_H
+#define PKTMAP_CORE_H
+
+#include <net/netmap.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define PM_HIDDEN   __attribute__((visibility("hidden")))
+#define PM_PUBLIC   __attribute__((visibility("default")))
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* ---- debug log (PKTMAP_DEBUG=1) ---------------------------------------- */
+
+extern int pm_debug;
+void pm_log_print(const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+#define pm_log(...)                                                            \
+	do {                                                                   \
+		if (unlikely(pm_debug))                                        \
+			pm_log_print(__func__, __VA_ARGS__);                   \
+	} while (0)
+
+/* ---- memory regions ------------------------------------------------------ */
+
+/*
+ * A region is a memfd: one page of private bookkeeping, then the area an
+ * application maps, laid out as netmap's: interfaces, rings, buffers.
+ */
+struct pm_region {
+	uint16_t mem_id;
+	int memfd;
+	void *base;  /* the library's own mapping of the netmap area */
+	size_t size; /* nr_memsize */
+	int refs;    /* ports using it */
+
+	uint32_t if_objsize, if_total;
+	uint32_t ring_objsize, ring_total;
+	uint32_t buf_size, buf_total;
+	size_t if_ofs, ring_ofs, buf_ofs; /* pool offsets from base */
+
+	pthread_mutex_t lock; /* the allocators */
+	uint8_t *if_used, *ring_used;
+	uint64_t *buf_used; /* bitmap */
+	uint32_t buf_hint;  /* where the next search starts */
+};
+
+#define PM_REGION_META	 4096 /* bookkeeping page before the netmap area */
+#define PM_GLOBAL_MEM_ID 1
+
+int pm_region_get_global(struct pm_region **out);
+void pm_region_put(struct pm_region *r);
+void *pm_region_alloc_if(struct pm_region *r);
+void pm_region_free_if(struct pm_region *r, void *nifp);
+struct netmap_ring *pm_region_alloc_ring(struct pm_region *r);
+void pm_region_free_ring(struct pm_region *r, struct netmap_ring *ring);
+int pm_region_alloc_bufs(struct pm_region *r, struct netmap_slot *slots,
+			 uint32_t n);
+void pm_region_free_bufs(struct pm_region *r, const struct netmap_slot *slots,
+			 uint32_t n);
+void pm_region_info(const struct pm_region *r, struct nmreq_pools_info *pi);
+
+static inline size_t pm_region_offset(const struct pm_region *r, const void *p)
+{
+	return (size_t)((const char *)p - (const char *)r->base);
+}
+
+/* ---- ports and rings ------------------------------------------------------
+ */
+
+enum pm_dir { PM_TX = 0, PM_RX = 1 };
+
+struct pm_port;
+
+/*
+ * A kring is the library's side of one ring: the pointers the application
+ * cannot touch (hwcur, hwtail; rhead, rcur, rtail: the values seen at the
+ * last sync), its readiness descriptor and its counters.
+ */
+struct pm_kring {
+	struct netmap_ring *ring; /* in shared memory, written by the app */
+	struct pm_port *port;
+	enum pm_dir dir;
+	uint32_t id;
+	uint32_t nslots;
+	uint32_t buf_total; /* buf_idx must be below this */
+	uint32_t buf_size;
+
+	uint32_t hwcur;	 /* tx: first slot not yet sent; rx: first owned */
+	uint32_t hwtail; /* first slot the library owns (what tail shows) */
+	uint32_t rhead, rcur, rtail;
+
+	atomic_flag busy;   /* one sync at a time on this ring */
+	atomic_bool reinit; /* reinitialised since the last poll: POLLERR */
+	int users;	    /* files bound to this ring */
+	bool exclusive;
+
+	int wait_fd; /* what poll waits on for this ring */
+	short wait_events;
+
+	/* counters, written only by the ring's sync */
+	uint64_t packets, bytes, truncated, errors, busy_syncs;
+	void *priv; /* the adapter's */
+} __attribute__((aligned(64)));
+
+struct pm_adapter_ops {
+	const char *name;
+	/* Creates the adapter state and fills each kring's wait_fd. */
+	int (*attach)(struct pm_port *p);
+	void (*detach)(struct pm_port *p);
+	/*
+	 * Sends slots [hwcur, end) of a tx ring (all validated, whole frames)
+	 * and moves hwcur past what the kernel took.  Returns 0, or -ENXIO if
+	 * the interface is gone.
+	 */
+	int (*txsync)(struct pm_kring *k, uint32_t end);
+	/* Fills free slots [hwtail, hwcur - 1) of an rx ring, moves hwtail. */
+	int (*rxsync)(struct pm_kring *k);
+	/* Kernel drop count of a ring since it was created. */
+	uint64_t (*drops)(struct pm_kring *k);
+	/* After poll saw an error on a ring's fd: 0 if the port still works. */
+	int (*check)(struct pm_port *p);
+};
+
+extern const struct pm_adapter_ops pm_afpacket_ops;
+
+struct pm_port {
+	char name[NETMAP_REQ_IFNAMSIZ];
+	const struct pm_adapter_ops *ops;
+	struct pm_region *mem;
+	uint32_t nrings[2]; /* [PM_TX], [PM_RX] */
+	uint32_t nslots[2];
+	struct pm_kring *rings[2];
+	int users;	  /* files registered */
+	atomic_bool dead; /* the interface went away */
+	void *priv;	  /* the adapter's */
+	struct pm_port *next;
+};
+
+/* What a register request asks for, after parsing. */
+struct pm_bind_req {
+	const char *name;
+	uint32_t mode; /* NR_REG_* */
+	uint32_t ringid;
+	uint64_t flags; /* NR_* */
+	uint32_t nrings[2];
+	uint32_t nslots[2];
+};
+
+/* ---- files --------------------------------------------------------------- */
+
+/*
+ * One open("/dev/netmap"): shared by the descriptors dup()ed from it and
+ * inherited across fork.
+ */
+struct pm_file {
+	int refs; /* descriptors naming it in this process */
+	struct pm_port *port;
+	struct netmap_if *nifp;
+	uint32_t first[2], last[2]; /* bound rings: [first, last) */
+	uint64_t flags;		    /* nr_flags at register */
+	atomic_bool error;	    /* a ring was reinitialised: POLLERR */
+	pthread_mutex_t lock;	    /* one register at a time */
+};
+
+struct pm_file *pm_file_new(void);
+void pm_file_put(struct pm_file *f);
+int pm_file_register(struct pm_file *f, const struct pm_bind_req *req);
+int pm_port_info(const char *name, struct nmreq_port_info_get *info);
+
+/* ---- the descriptor table ------------------------------------------------ */
+
+struct pm_file *pm_fd_lookup(int fd);
+int pm_fd_install(int fd, struct pm_file *f);
+struct pm_file *pm_fd_remove(int fd);
+
+/* ---- syncs and poll ------------------------------------------------------ */
+
+int pm_txsync(struct pm_kring *k);
+int pm_rxsync(struct pm_kring *k);
+int pm_file_sync(struct pm_file *f, enum pm_dir dir);
+int pm_poll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
+	    const sigset_t *sigmask);
+
+static inline uint32_t pm_next(const struct pm_kring *k, uint32_t i)
+{
+	return i + 1 == k->nslots ? 0 : i + 1;
+}
+
+static inline uint32_t pm_prev(const struct pm_kring *k, uint32_t i)
+{
+	return i == 0 ? k->nslots - 1 : i - 1;
+}
+
+static inline char *pm_slot_buf(const struct pm_kring *k,
+				const struct netmap_slot *s)
+{
+	return (char *)k->ring + k->ring->buf_ofs +
+	       (size_t)s->buf_idx * k->buf_size;
+}
+
+/* ---- the real libc entry points (the shim's) ---------------------------- */
+
+struct pm_libc {
+	int (*close)(int);
+	int (*ioctl)(int, unsigned long, ...);
+	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *,
+		     const sigset_t *);
+};
+extern struct pm_libc pm_libc;
+
+#endif /* PKTMAP_CORE_H */

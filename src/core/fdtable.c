@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Which descriptors are netmap files.  Every interposed call on any
+ * descriptor asks, so the lookup is two loads and no lock: a directory of
+ * chunks that are allocated on first use and never freed.
+ */
+#include "core.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#define CHUNK_BITS 10
+#define CHUNK_SIZE (1u << CHUNK_BITS)
+#define DIR_SIZE   4096 /* descriptors below 4M */
+
+typedef struct pm_file *_Atomic chunk_t[CHUNK_SIZE];
+static chunk_t *_Atomic fd_dir[DIR_SIZE];
+
+struct pm_file *pm_fd_lookup(int fd)
+{
+	if (unlikely((unsigned)fd >= DIR_SIZE * CHUNK_SIZE))
+		return NULL;
+	chunk_t *c = atomic_load_explicit(&fd_dir[fd >> CHUNK_BITS],
+					  memory_order_acquire);
+	if (likely(!c))
+		return NULL;
+	return atomic_load_explicit(&(*c)[fd & (CHUNK_SIZE - 1)],
+				    memory_order_acquire);
+}
+
+int pm_fd_install(int fd, struct pm_file *f)
+{
+	if ((unsigned)fd >= DIR_SIZE * CHUNK_SIZE)
+		return -EMFILE;
+	chunk_t *_Atomic *slot = &fd_dir[fd >> CHUNK_BITS];
+	chunk_t *c = atomic_load(slot);
+	if (!c) {
+		chunk_t *fresh = calloc(1, sizeof(chunk_t));
+		if (!fresh)
+			return -ENOMEM;
+		if (atomic_compare_exchange_strong(slot, &c, fresh))
+			c = fresh;
+		else
+			free(fresh); /* another thread won; c is its chunk */
+	}
+	atomic_store_explicit(&(*c)[fd & (CHUNK_SIZE - 1)], f,
+			      memory_order_release);
+	return 0;
+}
+
+struct pm_file *pm_fd_remove(int fd)
+{
+	if ((unsigned)fd >= DIR_SIZE * CHUNK_SIZE)
+		return NULL;
+	chunk_t *c = atomic_load(&fd_dir[fd >> CHUNK_BITS]);
+	if (!c)
+		return NULL;
+	return atomic_exchange(&(*c)[fd & (CHUNK_SIZE - 1)], NULL);
+}

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * poll() on netmap files, with netmap's semantics:
+ *   - every poll txsyncs the bound tx rings (unless NR_NO_TX_POLL), so a
+ *     program that only ever polls for POLLIN still transmits;
+ *   - POLLIN: rxsync, ready when an rx ring has cur != tail;
+ *   - POLLOUT: ready when a tx ring has cur != tail;
+ *   - POLLERR: not registered, interface gone, or a ring was reinitialised.
+ * While nothing is ready the caller sleeps in the real ppoll(), on its own
+ * descriptors and on the descriptors of the rings that can make progress.
+ */
+#include "core.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STACK_FDS 64
+
+static bool ring_has_work(const struct pm_kring *k)
+{
+	return __atomic_load_n(&k->ring->cur, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&k->ring->tail, __ATOMIC_RELAXED);
+}
+
+static bool any_ring_ready(struct pm_file *f, enum pm_dir dir)
+{
+	for (uint32_t i = f->first[dir]; i < f->last[dir]; i++)
+		if (ring_has_work(&f->port->rings[dir][i]))
+			return true;
+	return false;
+}
+
+static bool take_reinit(struct pm_file *f)
+{
+	bool seen = false;
+
+	for (int d = 0; d < 2; d++)
+		for (uint32_t i = f->first[d]; i < f->last[d]; i++)
+			seen |= atomic_exchange(&f->port->rings[d][i].reinit,
+						false);
+	return seen;
+}
+
+/* Syncs as netmap's poll does and returns the file's revents. */
+static short file_revents(struct pm_file *f, short events)
+{
+	short rev = 0;
+
+	if (!f->port || atomic_load(&f->port->dead))
+		return POLLERR;
+	if ((events & POLLOUT) || !(f->flags & NR_NO_TX_POLL))
+		pm_file_sync(f, PM_TX);
+	if (events & POLLIN)
+		pm_file_sync(f, PM_RX);
+	if ((events & POLLOUT) && any_ring_ready(f, PM_TX))
+		rev |= POLLOUT;
+	if ((events & POLLIN) && any_ring_ready(f, PM_RX))
+		rev |= POLLIN;
+	if (take_reinit(f) || atomic_load(&f->port->dead))
+		rev |= POLLERR;
+	return rev;
+}
+
+/* The ring descriptors worth sleeping on: those that can make progress. */
+static nfds_t add_wait_fds(struct pm_file *f, short events, struct pollfd *out,
+			   nfds_t room)
+{
+	nfds_t n = 0;
+
+	if (!f->port)
+		return 0;
+	for (uint32_t i = f->first[PM_RX];
+	     (events & POLLIN) && i < f->last[PM_RX] && n < room; i++) {
+		struct pm_kring *k = &f->port->rings[PM_RX][i];
+		if (pm_next(k, k->hwtail) != k->hwcur) /* room for frames */
+			out[n++] =
+			    (struct pollfd){k->wait_fd, k->wait_events, 0};
+	}
+	for (uint32_t i = f->first[PM_TX]; i < f->last[PM_TX] && n < room;
+	     i++) {
+		struct pm_kring *k = &f->port->rings[PM_TX][i];
+		if (k->hwcur != k->rhead) /* frames wait for the kernel */
+			out[n++] =
+			    (struct pollfd){k->wait_fd, k->wait_events, 0};
+	}
+	return n;
+}
+
+static nfds_t wait_fd_count(struct pm_file *f)
+{
+	if (!f->port)
+		return 0;
+	return (f->last[PM_RX] - f->first[PM_RX]) +
+	       (f->last[PM_TX] - f->first[PM_TX]);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000ll + t.tv_nsec;
+}
+
+/* After a ring's descriptor reported an error: is the port still there? */
+static void check_port(struct pm_file *f)
+{
+	struct pm_port *p = f->port;
+
+	if (p && !atomic_load(&p->dead) && p->ops->check(p) < 0)
+		atomic_store(&p->dead, true);
+}
+
+/*
+ * @timeout NULL waits forever.  Returns what ppoll() returns; the revents
+ * of netmap descriptors come from their rings.
+ */
+int pm_poll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
+	    const sigset_t *sigmask)
+{
+	struct pollfd stack_w[STACK_FDS], *w = stack_w;
+	nfds_t stack_owner[STACK_FDS], *owner = stack_owner;
+	int64_t deadline = 0;
+	nfds_t cap = n;
+	int ret = -1;
+
+	if (timeout)
+		deadline = now_ns() + timeout->tv_sec * 1000000000ll +
+			   timeout->tv_nsec;
+	for (nfds_t i = 0; i < n; i++) {
+		struct pm_file *f = pm_fd_lookup(fds[i].fd);
+		if (f)
+			cap += wait_fd_count(f);
+	}
+	if (cap > STACK_FDS) {
+		w = malloc(cap * sizeof(*w));
+		owner = malloc(cap * sizeof(*owner));
+		if (!w || !owner) {
+			errno = ENOMEM;
+			goto out;
+		}
+	}
+
+	for (;;) {
+		int nm_ready = 0, other_ready = 0;
+		bool ring_woke = false;
+		nfds_t m = 0;
+
+		for (nfds_t i = 0; i < n; i++) {
+			struct pm_file *f = pm_fd_lookup(fds[i].fd);
+			nfds_t added = 1;
+			if (!f) {
+				w[m] = (struct pollfd){fds[i].fd, fds[i].events,
+						       0};
+			} else {
+				fds[i].revents = file_revents(f, fds[i].events);
+				nm_ready += fds[i].revents != 0;
+				added = add_wait_fds(f, fds[i].events, w + m,
+						     cap - m);
+			}
+			for (nfds_t j = 0; j < added; j++)
+				owner[m++] = i;
+		}
+
+		int64_t left = timeout ? deadline - now_ns() : 0;
+		bool expired = timeout && left <= 0;
+		struct timespec t = {0, 0};
+		if (timeout && !nm_ready && !expired) {
+			t.tv_sec = left / 1000000000ll;
+			t.tv_nsec = left % 1000000000ll;
+		}
+		bool forever = !timeout && !nm_ready;
+		int r = pm_libc.ppoll(w, m, forever ? NULL : &t, sigmask);
+		if (r < 0) {
+			if (!nm_ready)
+				goto out; /* EINTR and friends, as ppoll */
+			r = 0;
+		}
+
+		for (nfds_t j = 0; j < m; j++) {
+			struct pollfd *u = &fds[owner[j]];
+			struct pm_file *f = pm_fd_lookup(u->fd);
+			if (!f) {
+				u->revents = w[j].revents;
+				other_ready += u->revents != 0;
+			} else if (w[j].revents) {
+				ring_woke = true;
+				if (w[j].revents &
+				    (POLLERR | POLLHUP | POLLNVAL))
+					check_port(f);
+			}
+		}
+		ret = nm_ready + other_ready;
+		if (ret || (expired && !ring_woke))
+			goto out;
+	}
+out:
+	if (w != stack_w) {
+		free(w);
+		free(owner);
+	}
+	return ret;
+}

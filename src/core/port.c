@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Ports and files.  A port is one interface in this process: its rings in
+ * the global region and its adapter.  A file (one open of /dev/netmap) binds
+ * some of a port's rings at register; several files share the live rings of
+ * one port, as netmap's do.
+ */
+#include "core.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_RINGS     64
+#define MIN_SLOTS     8
+#define MAX_SLOTS     2048
+#define DEFAULT_SLOTS 1024
+#define HOST_RINGS    1 /* what netmap reports for a NIC */
+
+static pthread_mutex_t ports_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pm_port *ports;
+
+static uint32_t default_slots(void)
+{
+	const char *s = getenv("PKTMAP_SLOTS");
+	long n = s ? strtol(s, NULL, 0) : 0;
+
+	return n >= MIN_SLOTS && n <= MAX_SLOTS ? (uint32_t)n : DEFAULT_SLOTS;
+}
+
+/* Queues the interface has in one direction: the default ring count. */
+static uint32_t if_queues(const char *ifname, enum pm_dir dir)
+{
+	char path[128];
+	uint32_t n = 0;
+
+	for (;; n++) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/%s-%u",
+			 ifname, dir == PM_TX ? "tx" : "rx", n);
+		if (access(path, F_OK) != 0)
+			break;
+	}
+	return n ? n : 1;
+}
+
+static bool valid_ifname(const char *name)
+{
+	size_t len = strnlen(name, IF_NAMESIZE);
+
+	return len > 0 && len < IF_NAMESIZE && if_nametoindex(name) != 0;
+}
+
+/* Unsupported-yet port kinds get a clear error instead of a wrong port. */
+static int check_port_kind(const char *name)
+{
+	if (strncmp(name, NM_BDG_NAME, strlen(NM_BDG_NAME)) == 0 ||
+	    strpbrk(name, "{}")) {
+		pm_log("%s: VALE ports and pipes are not available yet", name);
+		return -EOPNOTSUPP;
+	}
+	if (!valid_ifname(name)) {
+		pm_log("%s: no such interface", name);
+		return -ENXIO;
+	}
+	return 0;
+}
+
+static void kring_init(struct pm_kring *k, struct pm_port *p, enum pm_dir dir,
+		       uint32_t id)
+{
+	struct netmap_ring *ring = k->ring;
+	struct pm_region *r = p->mem;
+
+	k->port = p;
+	k->dir = dir;
+	k->id = id;
+	k->nslots = p->nslots[dir];
+	k->buf_total = r->buf_total;
+	k->buf_size = r->buf_size;
+	k->wait_fd = -1;
+	atomic_flag_clear(&k->busy);
+	*(int64_t *)&ring->buf_ofs =
+	    (int64_t)r->buf_ofs - (int64_t)pm_region_offset(r, ring);
+	*(uint32_t *)&ring->num_slots = k->nslots;
+	*(uint32_t *)&ring->nr_buf_size = r->buf_size;
+	*(uint16_t *)&ring->ringid = (uint16_t)id;
+	*(uint16_t *)&ring->dir = (uint16_t)dir;
+	/* netmap's initial state: tx owns all but one slot, rx owns none */
+	k->hwcur = 0;
+	k->hwtail = dir == PM_TX ? k->nslots - 1 : 0;
+	k->rhead = k->rcur = 0;
+	k->rtail = k->hwtail;
+	ring->head = ring->cur = 0;
+	*(uint32_t *)&ring->tail = k->hwtail;
+}
+
+static void port_free_rings(struct pm_port *p)
+{
+	for (int d = 0; d < 2; d++) {
+		for (uint32_t i = 0; p->rings[d] && i < p->nrings[d]; i++) {
+			struct pm_kring *k = &p->rings[d][i];
+			if (!k->ring)
+				continue;
+			pm_region_free_bufs(p->mem, k->ring->slot, k->nslots);
+			pm_region_free_ring(p->mem, k->ring);
+		}
+		free(p->rings[d]);
+		p->rings[d] = NULL;
+	}
+}
+
+static int port_alloc_rings(struct pm_port *p)
+{
+	for (int d = 0; d < 2; d++) {
+		p->rings[d] =
+		    aligned_alloc(64, p->nrings[d] * sizeof(struct pm_kring));
+		if (!p->rings[d])
+			return -ENOMEM;
+		memset(p->rings[d], 0, p->nrings[d] * sizeof(struct pm_kring));
+		for (uint32_t i = 0; i < p->nrings[d]; i++) {
+			struct pm_kring *k = &p->rings[d][i];
+			k->ring = pm_region_alloc_ring(p->mem);
+			if (!k->ring)
+				return -ENOMEM;
+			if (pm_region_alloc_bufs(p->mem, k->ring->slot,
+						 p->nslots[d]) < 0) {
+				pm_region_free_ring(p->mem, k->ring);
+				k->ring = NULL;
+				return -ENOMEM;
+			}
+			kring_init(k, p, (enum pm_dir)d, i);
+		}
+	}
+	return 0;
+}
+
+static uint32_t clamp_count(uint32_t asked, uint32_t dflt, uint32_t lo,
+			    uint32_t hi)
+{
+	uint32_t n = asked ? asked : dflt;
+
+	return n < lo ? lo : n > hi ? hi : n;
+}
+
+static int port_create(const struct pm_bind_req *req, struct pm_port **out)
+{
+	struct pm_port *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	snprintf(p->name, sizeof(p->name), "%s", req->name);
+	p->ops = &pm_afpacket_ops;
+	for (int d = 0; d < 2; d++) {
+		p->nrings[d] = clamp_count(req->nrings[d],
+					   if_queues(req->name, (enum pm_dir)d),
+					   1, MAX_RINGS);
+		p->nslots[d] = clamp_count(req->nslots[d], default_slots(),
+					   MIN_SLOTS, MAX_SLOTS);
+	}
+	err = pm_region_get_global(&p->mem);
+	if (err)
+		goto free_port;
+	err = port_alloc_rings(p);
+	if (err)
+		goto free_rings;
+	err = p->ops->attach(p);
+	if (err)
+		goto free_rings;
+	pm_log("%s: %u tx and %u rx rings of %u/%u slots (%s)", p->name,
+	       p->nrings[PM_TX], p->nrings[PM_RX], p->nslots[PM_TX],
+	       p->nslots[PM_RX], p->ops->name);
+	*out = p;
+	return 0;
+
+free_rings:
+	port_free_rings(p);
+	pm_region_put(p->mem);
+free_port:
+	free(p);
+	return err;
+}
+
+static void port_destroy(struct pm_port *p)
+{
+	p->ops->detach(p);
+	port_free_rings(p);
+	pm_region_put(p->mem);
+	free(p);
+}
+
+static struct pm_port *port_find(const char *name)
+{
+	for (struct pm_port *p = ports; p; p = p->next)
+		if (strcmp(p->name, name) == 0 && !atomic_load(&p->dead))
+			return p;
+	return NULL;
+}
+
+/* Called with ports_lock held. */
+static void port_put(struct pm_port *p)
+{
+	if (--p->users > 0)
+		return;
+	for (struct pm_port **pp = &ports; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+	port_destroy(p);
+}
+
+/* ---- binding rings to a file ------------------------------------------- */
+
+/* Which rings the request binds: [first, last) in each direction. */
+static int bind_range(const struct pm_port *p, const struct pm_bind_req *req,
+		      uint32_t first[2], uint32_t last[2])
+{
+	switch (req->mode) {
+	case NR_REG_ALL_NIC:
+		for (int d = 0; d < 2; d++) {
+			first[d] = 0;
+			last[d] = p->nrings[d];
+		}
+		break;
+	case NR_REG_ONE_NIC:
+		for (int d = 0; d < 2; d++) {
+			if (req->ringid >= p->nrings[d]) {
+				pm_log("%s: no ring %u", p->name, req->ringid);
+				return -EINVAL;
+			}
+			first[d] = req->ringid;
+			last[d] = req->ringid + 1;
+		}
+		break;
+	case NR_REG_SW:
+	case NR_REG_NIC_SW:
+	case NR_REG_ONE_SW:
+		pm_log("%s: host rings are not available yet", p->name);
+		return -EOPNOTSUPP;
+	default:
+		pm_log("%s: register mode %u not supported", p->name,
+		       req->mode);
+		return -EINVAL;
+	}
+	if (req->flags & NR_TX_RINGS_ONLY)
+		first[PM_RX] = last[PM_RX] = 0;
+	if (req->flags & NR_RX_RINGS_ONLY)
+		first[PM_TX] = last[PM_TX] = 0;
+	return 0;
+}
+
+static int bind_rings(struct pm_port *p, const uint32_t first[2],
+		      const uint32_t last[2], bool exclusive)
+{
+	for (int d = 0; d < 2; d++) {
+		for (uint32_t i = first[d]; i < last[d]; i++) {
+			struct pm_kring *k = &p->rings[d][i];
+			if (k->exclusive || (exclusive && k->users)) {
+				pm_log("%s: ring %u busy", p->name, i);
+				return -EBUSY;
+			}
+		}
+	}
+	for (int d = 0; d < 2; d++) {
+		for (uint32_t i = first[d]; i < last[d]; i++) {
+			p->rings[d][i].users++;
+			p->rings[d][i].exclusive = exclusive;
+		}
+	}
+	return 0;
+}
+
+static void unbind_rings(struct pm_file *f)
+{
+	for (int d = 0; d < 2; d++) {
+		for (uint32_t i = f->first[d]; i < f->last[d]; i++) {
+			struct pm_kring *k = &f->port->rings[d][i];
+			k->users--;
+			k->exclusive = false;
+		}
+	}
+}
+
+/* The file's netmap_if: every ring of the port listed, unbound ones as 0. */
+static int make_nifp(struct pm_file *f)
+{
+	struct pm_port *p = f->port;
+	struct netmap_if *nifp = pm_region_alloc_if(p->mem);
+	uint32_t ntx = p->nrings[PM_TX], nrx = p->nrings[PM_RX];
+	ssize_t *ofs;
+
+	if (!nifp)
+		return -ENOMEM;
+	/* ni_name holds 15 characters; interface names are never longer */
+	memcpy(nifp->ni_name, p->name,
+	       strnlen(p->name, sizeof(nifp->ni_name) - 1));
+	*(uint32_t *)&nifp->ni_version = NETMAP_API;
+	*(uint32_t *)&nifp->ni_tx_rings = ntx;
+	*(uint32_t *)&nifp->ni_rx_rings = nrx;
+	*(uint32_t *)&nifp->ni_host_tx_rings = HOST_RINGS;
+	*(uint32_t *)&nifp->ni_host_rx_rings = HOST_RINGS;
+	ofs = (ssize_t *)nifp->ring_ofs;
+	for (uint32_t i = f->first[PM_TX]; i < f->last[PM_TX]; i++)
+		ofs[i] =
+		    (ssize_t)pm_region_offset(p->mem, p->rings[PM_TX][i].ring) -
+		    (ssize_t)pm_region_offset(p->mem, nifp);
+	for (uint32_t i = f->first[PM_RX]; i < f->last[PM_RX]; i++)
+		ofs[ntx + HOST_RINGS + i] =
+		    (ssize_t)pm_region_offset(p->mem, p->rings[PM_RX][i].ring) -
+		    (ssize_t)pm_region_offset(p->mem, nifp);
+	f->nifp = nifp;
+	return 0;
+}
+
+static int validate_request(const struct pm_bind_req *req)
+{
+	if (req->flags & (NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON)) {
+		pm_log("%s: monitor ports are not available yet", req->name);
+		return -EOPNOTSUPP;
+	}
+	if (req->mode == NR_REG_NULL) {
+		pm_log("%s: null ports are not supported", req->name);
+		return -EOPNOTSUPP;
+	}
+	return check_port_kind(req->name);
+}
+
+int pm_file_register(struct pm_file *f, const struct pm_bind_req *req)
+{
+	struct pm_port *p;
+	int err;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->port) {
+		err = -EBUSY;
+		goto out;
+	}
+	err = validate_request(req);
+	if (err)
+		goto out;
+	pthread_mutex_lock(&ports_lock);
+	p = port_find(req->name);
+	if (!p) {
+		err = port_create(req, &p);
+		if (err)
+			goto unlock;
+		p->next = ports;
+		ports = p;
+	}
+	p->users++;
+	f->port = p;
+	f->flags = req->flags;
+	err = bind_range(p, req, f->first, f->last);
+	if (!err)
+		err =
+		    bind_rings(p, f->first, f->last, req->flags & NR_EXCLUSIVE);
+	if (err)
+		goto put_port;
+	err = make_nifp(f);
+	if (err)
+		goto unbind;
+	pthread_mutex_unlock(&ports_lock);
+	pthread_mutex_unlock(&f->lock);
+	return 0;
+
+unbind:
+	unbind_rings(f);
+put_port:
+	port_put(p);
+	f->port = NULL;
+unlock:
+	pthread_mutex_unlock(&ports_lock);
+out:
+	pthread_mutex_unlock(&f->lock);
+	return err;
+}
+
+int pm_port_info(const char *name, struct nmreq_port_info_get *info)
+{
+	struct pm_region *mem;
+	int err = check_port_kind(name);
+
+	if (err)
+		return err;
+	memset(info, 0, sizeof(*info));
+	pthread_mutex_lock(&ports_lock);
+	struct pm_port *p = port_find(name);
+	for (int d = 0; d < 2; d++) {
+		uint32_t rings = p ? p->nrings[d] : if_queues(name, d);
+		uint32_t slots = p ? p->nslots[d] : default_slots();
+		if (d == PM_TX) {
+			info->nr_tx_rings = (uint16_t)rings;
+			info->nr_tx_slots = slots;
+		} else {
+			info->nr_rx_rings = (uint16_t)rings;
+			info->nr_rx_slots = slots;
+		}
+	}
+	pthread_mutex_unlock(&ports_lock);
+	info->nr_host_tx_rings = info->nr_host_rx_rings = HOST_RINGS;
+	err = pm_region_get_global(&mem);
+	if (err)
+		return err;
+	info->nr_memsize = mem->size;
+	info->nr_mem_id = mem->mem_id;
+	pm_region_put(mem);
+	return 0;
+}
+
+struct pm_file *pm_file_new(void)
+{
+	struct pm_file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->refs = 1;
+	pthread_mutex_init(&f->lock, NULL);
+	return f;
+}
+
+void pm_file_put(struct pm_file *f)
+{
+	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	if (f->port) {
+		pthread_mutex_lock(&ports_lock);
+		unbind_rings(f);
+		pm_region_free_if(f->port->mem, f->nifp);
+		port_put(f->port);
+		pthread_mutex_unlock(&ports_lock);
+	}
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}

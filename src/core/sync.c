@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The sync prologue and epilogue: netmap's ring contract, in one place.
+ *
+ * The application owns [head, tail).  Before a sync trusts anything it
+ * checks that head and cur lie in their legal window and that every slot it
+ * is about to consume names a real buffer with a length that fits.  A bad
+ * value reinitialises the ring as netmap does and fails the sync with
+ * EINVAL; it never reaches another ring or another process.
+ */
+#include "core.h"
+
+#include <errno.h>
+#include <sys/time.h>
+
+/* Is @x in the circular window [lo, hi]? */
+static bool in_window(uint32_t x, uint32_t lo, uint32_t hi)
+{
+	return lo <= hi ? x >= lo && x <= hi : x >= lo || x <= hi;
+}
+
+/*
+ * head may move from where it was (rhead) up to tail, never back; cur lies
+ * between the new head and tail.
+ */
+static bool pointers_ok(const struct pm_kring *k, uint32_t head, uint32_t cur)
+{
+	return head < k->nslots && cur < k->nslots &&
+	       in_window(head, k->rhead, k->hwtail) &&
+	       in_window(cur, head, k->hwtail);
+}
+
+static bool slot_ok(const struct pm_kring *k, const struct netmap_slot *s)
+{
+	return s->buf_idx >= 2 && s->buf_idx < k->buf_total &&
+	       s->len <= k->buf_size;
+}
+
+/* netmap_ring_reinit: back to the library's view; bad slots neutralised. */
+static void ring_reinit(struct pm_kring *k)
+{
+	struct netmap_ring *ring = k->ring;
+
+	pm_log("%s %s ring %u: reinit (head %u cur %u hwcur %u hwtail %u)",
+	       k->port->name, k->dir == PM_TX ? "tx" : "rx", k->id, ring->head,
+	       ring->cur, k->hwcur, k->hwtail);
+	ring->head = ring->cur = k->rhead = k->rcur = k->hwcur;
+	*(volatile uint32_t *)&ring->tail = k->rtail = k->hwtail;
+	for (uint32_t i = 0; i < k->nslots; i++) {
+		struct netmap_slot *s = &ring->slot[i];
+		if (s->buf_idx < 2 || s->buf_idx >= k->buf_total) {
+			s->buf_idx = 0;
+			s->len = 0;
+		} else if (s->len > k->buf_size) {
+			s->len = 0;
+		}
+	}
+	atomic_store(&k->reinit, true);
+}
+
+static void publish_tail(struct pm_kring *k)
+{
+	k->rtail = k->hwtail;
+	__atomic_store_n((uint32_t *)&k->ring->tail, k->hwtail,
+			 __ATOMIC_RELEASE);
+}
+
+/*
+ * How far a tx sync may send: up to head, stopping before a frame whose
+ * NS_MOREFRAG chain is not complete yet (it waits for the next sync) and at
+ * the first bad slot (*bad is set).
+ */
+static uint32_t tx_sendable_end(const struct pm_kring *k, uint32_t head,
+				bool *bad)
+{
+	const struct netmap_slot *slot = k->ring->slot;
+	uint32_t i = k->hwcur, frame_start = i, frags = 0;
+
+	*bad = false;
+	while (i != head) {
+		if (!slot_ok(k, &slot[i]) || ++frags > NETMAP_MAX_FRAGS) {
+			*bad = true;
+			return frame_start;
+		}
+		i = pm_next(k, i);
+		if (!(slot[pm_prev(k, i)].flags & NS_MOREFRAG)) {
+			frame_start = i;
+			frags = 0;
+		}
+	}
+	return frame_start;
+}
+
+int pm_txsync(struct pm_kring *k)
+{
+	struct netmap_ring *ring = k->ring;
+	uint32_t head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+	uint32_t cur = ring->cur, end;
+	bool bad;
+	int err;
+
+	if (unlikely(!pointers_ok(k, head, cur))) {
+		ring_reinit(k);
+		return -EINVAL;
+	}
+	k->rhead = head;
+	k->rcur = cur;
+	end = tx_sendable_end(k, head, &bad);
+	err = k->hwcur == end ? 0 : k->port->ops->txsync(k, end);
+	/* everything sent is free again: tx owns all slots up to hwcur */
+	k->hwtail = pm_prev(k, k->hwcur);
+	publish_tail(k);
+	if (ring->flags & NR_TIMESTAMP)
+		gettimeofday(&ring->ts, NULL);
+	if (unlikely(bad && k->hwcur == end)) {
+		ring_reinit(k);
+		return -EINVAL;
+	}
+	return err;
+}
+
+int pm_rxsync(struct pm_kring *k)
+{
+	struct netmap_ring *ring = k->ring;
+	uint32_t head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+	uint32_t cur = ring->cur;
+	int err;
+
+	if (unlikely(!pointers_ok(k, head, cur))) {
+		ring_reinit(k);
+		return -EINVAL;
+	}
+	/* slots [hwcur, head) come back: they will be filled again */
+	for (uint32_t i = k->hwcur; i != head; i = pm_next(k, i)) {
+		struct netmap_slot *s = &ring->slot[i];
+		if (unlikely(s->buf_idx < 2 || s->buf_idx >= k->buf_total)) {
+			k->hwcur = k->rhead = i;
+			ring_reinit(k);
+			return -EINVAL;
+		}
+		s->flags &= (uint16_t)~NS_BUF_CHANGED;
+	}
+	k->hwcur = k->rhead = head;
+	k->rcur = cur;
+	err = k->port->ops->rxsync(k);
+	publish_tail(k);
+	return err;
+}
+
+static int sync_one(struct pm_kring *k)
+{
+	int err;
+
+	if (atomic_flag_test_and_set_explicit(&k->busy, memory_order_acquire))
+		return 0; /* another thread syncs it now, as netmap skips */
+	err = k->dir == PM_TX ? pm_txsync(k) : pm_rxsync(k);
+	atomic_flag_clear_explicit(&k->busy, memory_order_release);
+	return err;
+}
+
+/* Syncs every ring the file bound in one direction; the first error wins. */
+int pm_file_sync(struct pm_file *f, enum pm_dir dir)
+{
+	struct pm_port *p = f->port;
+	int err = 0;
+
+	if (unlikely(!p))
+		return -ENXIO;
+	if (unlikely(atomic_load(&p->dead)))
+		return -ENXIO;
+	for (uint32_t i = f->first[dir]; i < f->last[dir]; i++) {
+		int e = sync_one(&p->rings[dir][i]);
+		if (e && !err)
+			err = e;
+	}
+	if (err == -ENXIO)
+		atomic_store(&p->dead, true);
+	return err;
+}

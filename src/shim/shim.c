@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The shim: libc's entry points, interposed.  A descriptor that is a netmap
+ * file is answered by pktmap; every other one goes straight to the next
+ * definition (libc's) after one table lookup.
+ *
+ * A netmap file is a memfd of its own (so it has its own inode and survives
+ * fork like any descriptor); the table in fdtable.c says which descriptors
+ * are netmap files in this process.  Programs that bypass the C library
+ * (raw system calls, static binaries) reach the kernel directly: to them a
+ * netmap descriptor is an empty memfd.
+ */
+#include "control/control.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/select.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define NETMAP_DEVICE "/dev/netmap"
+
+struct pm_libc pm_libc;
+
+static struct {
+	int (*open)(const char *, int, ...);
+	int (*openat)(int, const char *, int, ...);
+	void *(*mmap)(void *, size_t, int, int, int, off_t);
+	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+	int (*pselect)(int, fd_set *, fd_set *, fd_set *,
+		       const struct timespec *, const sigset_t *);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*fcntl)(int, int, ...);
+} real;
+
+static void *next_symbol(const char *name)
+{
+	return dlsym(RTLD_NEXT, name);
+}
+
+/* Resolves the next definitions once; racing threads store the same values. */
+static void resolve(void)
+{
+	real.open = next_symbol("open");
+	real.openat = next_symbol("openat");
+	real.mmap = next_symbol("mmap");
+	real.poll = next_symbol("poll");
+	real.select = next_symbol("select");
+	real.pselect = next_symbol("pselect");
+	real.dup = next_symbol("dup");
+	real.dup2 = next_symbol("dup2");
+	real.dup3 = next_symbol("dup3");
+	real.fcntl = next_symbol("fcntl");
+	pm_libc.ioctl = next_symbol("ioctl");
+	pm_libc.ppoll = next_symbol("ppoll");
+	__atomic_store_n(&pm_libc.close, (int (*)(int))next_symbol("close"),
+			 __ATOMIC_RELEASE);
+}
+
+static inline void ensure_resolved(void)
+{
+	if (unlikely(!__atomic_load_n(&pm_libc.close, __ATOMIC_ACQUIRE)))
+		resolve();
+}
+
+__attribute__((constructor)) static void shim_init(void)
+{
+	ensure_resolved();
+}
+
+static int fail(int err)
+{
+	errno = -err;
+	return -1;
+}
+
+/* ---- open ------------------------------------------------------------- */
+
+static bool is_netmap_path(const char *path)
+{
+	return path && path[0] == '/' && strcmp(path, NETMAP_DEVICE) == 0;
+}
+
+static int netmap_open(int flags)
+{
+	struct pm_file *f = pm_file_new();
+	int fd, err;
+
+	if (!f)
+		return fail(-ENOMEM);
+	fd = memfd_create("pktmap-netmap", flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
+	if (fd < 0) {
+		err = -errno;
+		pm_file_put(f);
+		return fail(err);
+	}
+	err = pm_fd_install(fd, f);
+	if (err) {
+		pm_libc.close(fd);
+		pm_file_put(f);
+		return fail(err);
+	}
+	pm_log("fd %d", fd);
+	return fd;
+}
+
+static mode_t open_mode(int flags, va_list ap)
+{
+	return (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
+}
+
+PM_PUBLIC int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	ensure_resolved();
+	if (unlikely(is_netmap_path(path)))
+		return netmap_open(flags);
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	return real.open(path, flags, mode);
+}
+
+PM_PUBLIC int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	ensure_resolved();
+	if (unlikely(is_netmap_path(path)))
+		return netmap_open(flags);
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	return real.openat(dirfd, path, flags, mode);
+}
+
+/* The other names programs import open by (LFS, _FORTIFY_SOURCE). */
+PM_PUBLIC int open64(const char *path, int flags, ...)
+    __attribute__((alias("open")));
+PM_PUBLIC int openat64(int dirfd, const char *path, int flags, ...)
+    __attribute__((alias("openat")));
+
+PM_PUBLIC int __open_2(const char *path, int flags)
+{
+	return open(path, flags);
+}
+
+PM_PUBLIC int __open64_2(const char *path, int flags)
+{
+	return open(path, flags);
+}
+
+PM_PUBLIC int __openat_2(int dirfd, const char *path, int flags)
+{
+	return openat(dirfd, path, flags);
+}
+
+PM_PUBLIC int __openat64_2(int dirfd, const char *path, int flags)
+{
+	return openat(dirfd, path, flags);
+}
+
+/* ---- ioctl, mmap --------------------------------------------------------- */
+
+/*
+ * A netmap descriptor this process did not open: received by SCM_RIGHTS
+ * (after fork the table is inherited).  Interface ports hold per-process
+ * sockets, so such a descriptor cannot be used here: say so.
+ */
+static bool foreign_netmap_fd(int fd)
+{
+	char link[64], target[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	if (strncmp(target, "/memfd:pktmap-netmap", 20) != 0)
+		return false;
+	pm_log("fd %d: a netmap file of another process; interface ports "
+	       "cannot be shared across processes, open the port here",
+	       fd);
+	return true;
+}
+
+PM_PUBLIC int ioctl(int fd, unsigned long req, ...)
+{
+	struct pm_file *f = pm_fd_lookup(fd);
+	va_list ap;
+	void *arg;
+	int err;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	ensure_resolved();
+	if (likely(!f)) {
+		if (unlikely(pm_is_netmap_request(req)) &&
+		    foreign_netmap_fd(fd))
+			return fail(-EOPNOTSUPP);
+		return pm_libc.ioctl(fd, req, arg);
+	}
+	err = pm_ioctl(f, req, arg);
+	return err ? fail(err) : 0;
+}
+
+PM_PUBLIC void *mmap(void *addr, size_t len, int prot, int flags, int fd,
+		     off_t off)
+{
+	struct pm_file *f = pm_fd_lookup(fd);
+
+	ensure_resolved();
+	if (likely(!f))
+		return real.mmap(addr, len, prot, flags, fd, off);
+	if (!f->port || off < 0 || (size_t)off + len > f->port->mem->size) {
+		errno = f->port ? EINVAL : ENXIO;
+		pm_log("fd %d: mmap of %zu bytes at %jd refused", fd, len,
+		       (intmax_t)off);
+		return MAP_FAILED;
+	}
+	return real.mmap(addr, len, prot, flags, f->port->mem->memfd,
+			 PM_REGION_META + off);
+}
+
+PM_PUBLIC void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
+		       off_t off) __attribute__((alias("mmap")));
+
+/* ---- poll, select ----------------------------------------------------------
+ */
+
+static bool any_netmap_fd(const struct pollfd *fds, nfds_t n)
+{
+	for (nfds_t i = 0; i < n; i++)
+		if (unlikely(pm_fd_lookup(fds[i].fd) != NULL))
+			return true;
+	return false;
+}
+
+PM_PUBLIC int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t,
+		    const sigset_t *sigmask)
+{
+	ensure_resolved();
+	if (likely(!any_netmap_fd(fds, n)))
+		return pm_libc.ppoll(fds, n, t, sigmask);
+	return pm_poll(fds, n, t, sigmask);
+}
+
+PM_PUBLIC int poll(struct pollfd *fds, nfds_t n, int timeout_ms)
+{
+	struct timespec t = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+
+	ensure_resolved();
+	if (likely(!any_netmap_fd(fds, n)))
+		return real.poll(fds, n, timeout_ms);
+	return pm_poll(fds, n, timeout_ms < 0 ? NULL : &t, NULL);
+}
+
+/* _FORTIFY_SOURCE's checked variants: glibc would call its own poll. */
+PM_PUBLIC int __poll_chk(struct pollfd *fds, nfds_t n, int timeout_ms,
+			 size_t fdslen)
+{
+	if (fdslen / sizeof(*fds) < n)
+		abort(); /* what glibc's check does: a buffer overflow */
+	return poll(fds, n, timeout_ms);
+}
+
+PM_PUBLIC int __ppoll_chk(struct pollfd *fds, nfds_t n,
+			  const struct timespec *t, const sigset_t *sigmask,
+			  size_t fdslen)
+{
+	if (fdslen / sizeof(*fds) < n)
+		abort();
+	return ppoll(fds, n, t, sigmask);
+}
+
+static bool sets_have_netmap_fd(int nfds, fd_set *r, fd_set *w, fd_set *e)
+{
+	for (int fd = 0; fd < nfds; fd++) {
+		if (((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w)) ||
+		     (e && FD_ISSET(fd, e))) &&
+		    pm_fd_lookup(fd))
+			return true;
+	}
+	return false;
+}
+
+/* select() over netmap files: the same engine as poll, on the sets. */
+static int select_via_poll(int nfds, fd_set *r, fd_set *w, fd_set *e,
+			   const struct timespec *t, const sigset_t *sigmask)
+{
+	struct pollfd *fds = calloc((size_t)nfds, sizeof(*fds));
+	nfds_t n = 0;
+	int ret;
+
+	if (!fds)
+		return fail(-ENOMEM);
+	for (int fd = 0; fd < nfds; fd++) {
+		short ev = (r && FD_ISSET(fd, r) ? POLLIN : 0) |
+			   (w && FD_ISSET(fd, w) ? POLLOUT : 0) |
+			   (e && FD_ISSET(fd, e) ? POLLPRI : 0);
+		if (ev)
+			fds[n++] = (struct pollfd){fd, ev, 0};
+	}
+	ret = pm_poll(fds, n, t, sigmask);
+	if (ret >= 0) {
+		ret = 0;
+		for (nfds_t i = 0; i < n; i++) {
+			int fd = fds[i].fd;
+			short rev = fds[i].revents;
+			bool rd = rev & (POLLIN | POLLHUP | POLLERR);
+			bool wr = rev & (POLLOUT | POLLERR);
+			bool ex = rev & POLLPRI;
+			if (r && FD_ISSET(fd, r) && !rd)
+				FD_CLR(fd, r);
+			if (w && FD_ISSET(fd, w) && !wr)
+				FD_CLR(fd, w);
+			if (e && FD_ISSET(fd, e) && !ex)
+				FD_CLR(fd, e);
+			ret += (r && rd && FD_ISSET(fd, r)) +
+			       (w && wr && FD_ISSET(fd, w)) +
+			       (e && ex && FD_ISSET(fd, e));
+		}
+	}
+	free(fds);
+	return ret;
+}
+
+PM_PUBLIC int select(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		     struct timeval *tv)
+{
+	ensure_resolved();
+	if (likely(!sets_have_netmap_fd(nfds, r, w, e)))
+		return real.select(nfds, r, w, e, tv);
+	struct timespec t;
+	if (tv)
+		t = (struct timespec){tv->tv_sec, tv->tv_usec * 1000};
+	return select_via_poll(nfds, r, w, e, tv ? &t : NULL, NULL);
+}
+
+PM_PUBLIC int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		      const struct timespec *t, const sigset_t *sigmask)
+{
+	ensure_resolved();
+	if (likely(!sets_have_netmap_fd(nfds, r, w, e)))
+		return real.pselect(nfds, r, w, e, t, sigmask);
+	return select_via_poll(nfds, r, w, e, t, sigmask);
+}
+
+/* ---- close and the dup family ----------------------------------------------
+ */
+
+PM_PUBLIC int close(int fd)
+{
+	struct pm_file *f = pm_fd_remove(fd);
+	int ret;
+
+	ensure_resolved();
+	ret = pm_libc.close(fd);
+	if (unlikely(f != NULL)) {
+		pm_log("fd %d", fd);
+		pm_file_put(f);
+	}
+	return ret;
+}
+
+/* @newfd now names what @oldfd names (called after a successful dup). */
+static int dup_netmap(int oldfd, int newfd)
+{
+	struct pm_file *f = pm_fd_lookup(oldfd);
+	struct pm_file *gone = pm_fd_remove(newfd);
+
+	if (gone && gone != f)
+		pm_file_put(gone); /* dup2 closed it */
+	else if (gone)
+		__atomic_sub_fetch(&gone->refs, 1, __ATOMIC_ACQ_REL);
+	if (f) {
+		__atomic_add_fetch(&f->refs, 1, __ATOMIC_ACQ_REL);
+		pm_fd_install(newfd, f);
+	}
+	return newfd;
+}
+
+PM_PUBLIC int dup(int fd)
+{
+	ensure_resolved();
+	int r = real.dup(fd);
+	return r < 0 ? r : dup_netmap(fd, r);
+}
+
+PM_PUBLIC int dup2(int oldfd, int newfd)
+{
+	ensure_resolved();
+	int r = real.dup2(oldfd, newfd);
+	return r < 0 || oldfd == newfd ? r : dup_netmap(oldfd, r);
+}
+
+PM_PUBLIC int dup3(int oldfd, int newfd, int flags)
+{
+	ensure_resolved();
+	int r = real.dup3(oldfd, newfd, flags);
+	return r < 0 ? r : dup_netmap(oldfd, r);
+}
+
+PM_PUBLIC int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	ensure_resolved();
+	int r = real.fcntl(fd, cmd, arg);
+	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) &&
+	    unlikely(pm_fd_lookup(fd) != NULL))
+		return dup_netmap(fd, r);
+	return r;
+}
+
+PM_PUBLIC int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
