@@ -128,7 +128,7 @@ static int join_fanout(int fd, int *group)
 	socklen_t len = sizeof(arg);
 
 	if (*group < 0) {
-		arg = mode | PACKET_FANOUT_FLAG_UNIQUEID << 16;
+		arg = (mode | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
 		err = setopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg));
 		if (err)
 			return err;
@@ -148,8 +148,11 @@ static int drop_all(int fd, bool on)
 	struct sock_filter code = BPF_STMT(BPF_RET | BPF_K, 0);
 	struct sock_fprog prog = {.len = 1, .filter = &code};
 
-	if (!on)
-		return setopt(fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
+	int unused = 0;
+
+	if (!on) /* the kernel wants an int it does not read */
+		return setopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &unused,
+			      sizeof(unused));
 	return setopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
 }
 
