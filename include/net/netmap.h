@@ -78,6 +78,12 @@ struct netmap_ring {
 	struct netmap_slot slot[0]; /* num_slots entries */
 };
 
+/* No slot for the application: everything up to tail has been consumed. */
+static inline int nm_ring_empty(struct netmap_ring *ring)
+{
+	return ring->head == ring->tail;
+}
+
 #define NR_TIMESTAMP 0x0002 /* fill ts on every sync */
 #define NR_FORWARD   0x0004 /* honour NS_FORWARD on host rings */
 

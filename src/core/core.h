@@ -104,9 +104,8 @@ struct pm_kring {
 	uint32_t hwtail; /* first slot the library owns (what tail shows) */
 	uint32_t rhead, rcur, rtail;
 
-	atomic_flag busy;   /* one sync at a time on this ring */
-	atomic_bool reinit; /* reinitialised since the last poll: POLLERR */
-	int users;	    /* files bound to this ring */
+	atomic_flag busy; /* one sync at a time on this ring */
+	int users;	  /* files bound to this ring */
 	bool exclusive;
 
 	int wait_fd; /* what poll waits on for this ring */

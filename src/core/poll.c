@@ -5,7 +5,8 @@
  *     program that only ever polls for POLLIN still transmits;
  *   - POLLIN: rxsync, ready when an rx ring has cur != tail;
  *   - POLLOUT: ready when a tx ring has cur != tail;
- *   - POLLERR: not registered, interface gone, or a ring was reinitialised.
+ *   - POLLERR: not registered, interface gone, or this poll found a bad
+ *     head, cur or slot and reinitialised the ring.
  * While nothing is ready the caller sleeps in the real ppoll(), on its own
  * descriptors and on the descriptors of the rings that can make progress.
  */
@@ -31,17 +32,6 @@ static bool any_ring_ready(struct pm_file *f, enum pm_dir dir)
 	return false;
 }
 
-static bool take_reinit(struct pm_file *f)
-{
-	bool seen = false;
-
-	for (int d = 0; d < 2; d++)
-		for (uint32_t i = f->first[d]; i < f->last[d]; i++)
-			seen |= atomic_exchange(&f->port->rings[d][i].reinit,
-						false);
-	return seen;
-}
-
 /* Syncs as netmap's poll does and returns the file's revents. */
 static short file_revents(struct pm_file *f, short events)
 {
@@ -49,15 +39,19 @@ static short file_revents(struct pm_file *f, short events)
 
 	if (!f->port || atomic_load(&f->port->dead))
 		return POLLERR;
+	int tx_err = 0, rx_err = 0;
+
 	if ((events & POLLOUT) || !(f->flags & NR_NO_TX_POLL))
-		pm_file_sync(f, PM_TX);
+		tx_err = pm_file_sync(f, PM_TX);
 	if (events & POLLIN)
-		pm_file_sync(f, PM_RX);
+		rx_err = pm_file_sync(f, PM_RX);
 	if ((events & POLLOUT) && any_ring_ready(f, PM_TX))
 		rev |= POLLOUT;
 	if ((events & POLLIN) && any_ring_ready(f, PM_RX))
 		rev |= POLLIN;
-	if (take_reinit(f) || atomic_load(&f->port->dead))
+	/* a ring this poll reinitialised, or the interface went away */
+	if (tx_err == -EINVAL || rx_err == -EINVAL ||
+	    atomic_load(&f->port->dead))
 		rev |= POLLERR;
 	return rev;
 }

@@ -228,13 +228,15 @@ static int bind_range(const struct pm_port *p, const struct pm_bind_req *req,
 		}
 		break;
 	case NR_REG_ONE_NIC:
+		if (req->ringid >= p->nrings[PM_TX] &&
+		    req->ringid >= p->nrings[PM_RX]) {
+			pm_log("%s: no ring %u", p->name, req->ringid);
+			return -EINVAL;
+		}
+		/* as netmap: a direction with fewer rings binds its first */
 		for (int d = 0; d < 2; d++) {
-			if (req->ringid >= p->nrings[d]) {
-				pm_log("%s: no ring %u", p->name, req->ringid);
-				return -EINVAL;
-			}
-			first[d] = req->ringid;
-			last[d] = req->ringid + 1;
+			first[d] = req->ringid < p->nrings[d] ? req->ringid : 0;
+			last[d] = first[d] + 1;
 		}
 		break;
 	case NR_REG_SW:

@@ -55,7 +55,6 @@ static void ring_reinit(struct pm_kring *k)
 			s->len = 0;
 		}
 	}
-	atomic_store(&k->reinit, true);
 }
 
 static void publish_tail(struct pm_kring *k)
