@@ -77,28 +77,29 @@ struct nmport_d;
 struct nmem_d;
 struct nmport_cleanup_d;
 
-/* ---- ports ---------------------------------------------------------------- */
+/* ---- ports ----------------------------------------------------------------
+ */
 
 /* struct nmport_d - one netmap port, from its portspec to its rings */
 struct nmport_d {
-	struct nmreq_header hdr;  /* the REGISTER request; body is &reg */
+	struct nmreq_header hdr; /* the REGISTER request; body is &reg */
 	struct nmreq_register reg;
 
 	/* read-only from here on */
-	struct nmem_d *mem;		/* the shared mapping of the region */
-	struct nmctx *ctx;		/* the context it was created with */
-	int register_done;		/* nmport_register() succeeded */
-	int mmap_done;			/* nmport_mmap() succeeded */
+	struct nmem_d *mem;		 /* the shared mapping of the region */
+	struct nmctx *ctx;		 /* the context it was created with */
+	int register_done;		 /* nmport_register() succeeded */
+	int mmap_done;			 /* nmport_mmap() succeeded */
 	struct nmreq_opt_extmem *extmem; /* the extmem option, if any */
 
 	/* as in nm_open()'s struct nm_desc */
-	int fd;			 /* the /dev/netmap fd, -1 when closed */
-	struct netmap_if *nifp;	 /* the port's interface in the region */
-	uint16_t first_tx_ring;	 /* bound TX rings: [first, last] */
+	int fd;			/* the /dev/netmap fd, -1 when closed */
+	struct netmap_if *nifp; /* the port's interface in the region */
+	uint16_t first_tx_ring; /* bound TX rings: [first, last] */
 	uint16_t last_tx_ring;
-	uint16_t first_rx_ring;	 /* bound RX rings: [first, last] */
+	uint16_t first_rx_ring; /* bound RX rings: [first, last] */
 	uint16_t last_rx_ring;
-	uint16_t cur_tx_ring;	 /* where nmport_inject() starts */
+	uint16_t cur_tx_ring; /* where nmport_inject() starts */
 	uint16_t cur_rx_ring;
 
 	struct nmport_cleanup_d *clist; /* undo actions, newest first */

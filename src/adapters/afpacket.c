@@ -9,7 +9,7 @@
  * retired blocks into free slots, a txsync fills TX_RING frames and kicks
  * the kernel once per batch.
  */
-#include "core/core.h"
+#include "host.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,8 +52,9 @@ struct afp_tx {
 
 struct afp_port {
 	int ifindex;
-	struct afp_rx *rx;
-	struct afp_tx *tx;
+	struct afp_rx *rx;    /* one per NIC rx ring */
+	struct afp_tx *tx;    /* one per NIC and host tx ring */
+	struct pm_host *host; /* NULL: the stack is not detached */
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -141,19 +142,38 @@ static int join_fanout(int fd, int *group)
 	return setopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg));
 }
 
-/* A filter that accepts nothing: a socket bound before it joined its
- * fanout group would otherwise see frames the group also sees. */
-static int drop_all(int fd, bool on)
+static int set_filter(int fd, struct sock_filter *code, unsigned short len)
 {
-	struct sock_filter code = BPF_STMT(BPF_RET | BPF_K, 0);
-	struct sock_fprog prog = {.len = 1, .filter = &code};
+	struct sock_fprog prog = {.len = len, .filter = code};
 
-	int unused = 0;
-
-	if (!on) /* the kernel wants an int it does not read */
-		return setopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &unused,
-			      sizeof(unused));
 	return setopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+}
+
+/*
+ * Accepts nothing: a socket bound before it joined its fanout group would
+ * otherwise see frames the group sees too.
+ */
+static int filter_nothing(int fd)
+{
+	struct sock_filter code[] = {BPF_STMT(BPF_RET | BPF_K, 0)};
+
+	return set_filter(fd, code, 1);
+}
+
+/*
+ * Accepts what came from the wire: not the frames the host tx ring injects
+ * into the stack, which pass the packet taps on their way in.
+ */
+static int filter_wire(int fd)
+{
+	struct sock_filter code[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_MARK),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PM_HOST_MARK, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 0),
+	    BPF_STMT(BPF_RET | BPF_K, 0x7fffffff),
+	};
+
+	return set_filter(fd, code, sizeof(code) / sizeof(code[0]));
 }
 
 /* ---- receive ------------------------------------------------------------ */
@@ -189,14 +209,12 @@ static int rx_open(struct afp_rx *a, const char *ifname, int ifindex,
 		a->map = NULL;
 		return -errno;
 	}
-	if (fanout && (err = drop_all(a->fd, true)))
-		return err;
-	err = bind_to(a->fd, ifindex, ETH_P_ALL);
+	err = filter_nothing(a->fd);
+	if (!err)
+		err = bind_to(a->fd, ifindex, ETH_P_ALL);
 	if (!err && fanout)
 		err = join_fanout(a->fd, group);
-	if (!err && fanout)
-		err = drop_all(a->fd, false);
-	return err;
+	return err ? err : filter_wire(a->fd);
 }
 
 static struct tpacket_block_desc *rx_block(const struct afp_rx *a, uint32_t i)
@@ -229,60 +247,14 @@ static bool rx_next_block(struct afp_rx *a)
 	return true;
 }
 
-struct piece {
-	const uint8_t *p;
-	uint32_t len;
-};
-
-/*
- * Copies a frame made of @np pieces into slots from @i on, NS_MOREFRAG on
- * all but the last; at most @max slots.  Returns the slots used.
- */
-static uint32_t scatter(struct pm_kring *k, uint32_t i, const struct piece *pc,
-			int np, uint32_t max)
-{
-	struct netmap_slot *slot = &k->ring->slot[i];
-	uint8_t *dst = (uint8_t *)pm_slot_buf(k, slot);
-	uint32_t used = 1, room = k->buf_size;
-
-	slot->len = 0;
-	slot->flags = 0;
-	for (int n = 0; n < np; n++) {
-		const uint8_t *src = pc[n].p;
-		uint32_t len = pc[n].len;
-		while (len > 0) {
-			if (room == 0) {
-				if (used == max)
-					return used;
-				slot->flags = NS_MOREFRAG;
-				i = pm_next(k, i);
-				slot = &k->ring->slot[i];
-				dst = (uint8_t *)pm_slot_buf(k, slot);
-				slot->len = 0;
-				slot->flags = 0;
-				room = k->buf_size;
-				used++;
-			}
-			uint32_t c = len < room ? len : room;
-			memcpy(dst, src, c);
-			dst += c;
-			src += c;
-			len -= c;
-			room -= c;
-			slot->len = (uint16_t)(slot->len + c);
-		}
-	}
-	return used;
-}
-
 /* The frame as pieces, with the VLAN tag the kernel stripped put back. */
-static int frame_pieces(const struct tpacket3_hdr *h, struct piece pc[3],
+static int frame_pieces(const struct tpacket3_hdr *h, struct pm_piece pc[3],
 			uint8_t tag[4])
 {
 	const uint8_t *data = (const uint8_t *)h + h->tp_mac;
 
 	if (!(h->tp_status & TP_STATUS_VLAN_VALID) || h->tp_snaplen < 12) {
-		pc[0] = (struct piece){data, h->tp_snaplen};
+		pc[0] = (struct pm_piece){data, h->tp_snaplen};
 		return 1;
 	}
 	uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID)
@@ -292,14 +264,17 @@ static int frame_pieces(const struct tpacket3_hdr *h, struct piece pc[3],
 	tag[1] = (uint8_t)tpid;
 	tag[2] = (uint8_t)(h->hv1.tp_vlan_tci >> 8);
 	tag[3] = (uint8_t)h->hv1.tp_vlan_tci;
-	pc[0] = (struct piece){data, 12};
-	pc[1] = (struct piece){tag, 4};
-	pc[2] = (struct piece){data + 12, h->tp_snaplen - 12};
+	pc[0] = (struct pm_piece){data, 12};
+	pc[1] = (struct pm_piece){tag, 4};
+	pc[2] = (struct pm_piece){data + 12, h->tp_snaplen - 12};
 	return 3;
 }
 
 static int afp_rxsync(struct pm_kring *k)
 {
+	if (unlikely(k->host))
+		return pm_host_rxsync(k, k->priv);
+
 	struct afp_rx *a = k->priv;
 	uint32_t i = k->hwtail, stop = pm_prev(k, k->hwcur);
 	uint32_t room = (stop + k->nslots - i) % k->nslots;
@@ -313,7 +288,7 @@ static int afp_rxsync(struct pm_kring *k)
 		if (!a->pkt)
 			continue; /* an empty block, released */
 		const struct tpacket3_hdr *h = a->pkt;
-		struct piece pc[3];
+		struct pm_piece pc[3];
 		uint8_t tag[4];
 		int np = frame_pieces(h, pc, tag);
 		uint32_t len = 0;
@@ -328,7 +303,7 @@ static int afp_rxsync(struct pm_kring *k)
 		}
 		if (need > room)
 			break; /* the frame waits for the application */
-		scatter(k, i, pc, np, need);
+		pm_scatter(k, i, pc, np, need);
 		i = (i + need) % k->nslots;
 		room -= need;
 		k->packets++;
@@ -355,6 +330,8 @@ static uint64_t afp_drops(struct pm_kring *k)
 
 	if (k->dir != PM_RX)
 		return 0;
+	if (k->host)
+		return pm_host_drops(k->priv);
 	/* the kernel resets its counters at every read */
 	if (getsockopt(a->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
 		return atomic_fetch_add(&a->kernel_drops, st.tp_drops) +
@@ -373,10 +350,15 @@ static uint32_t pow2_at_least(uint32_t n)
 	return p;
 }
 
+/*
+ * A NIC tx ring's socket bypasses the qdisc, and so tc: its frames go to
+ * the wire.  A host tx ring's socket marks its frames and goes through tc
+ * egress, which turns them around into the stack.
+ */
 static int tx_open(struct afp_tx *a, const char *ifname, int ifindex,
-		   unsigned mtu)
+		   unsigned mtu, bool host)
 {
-	int version = TPACKET_V2, one = 1, err;
+	int version = TPACKET_V2, one = 1, mark = PM_HOST_MARK, err;
 	struct tpacket_req req;
 
 	a->max_len = mtu + ETH_HLEN_VLAN;
@@ -398,9 +380,11 @@ static int tx_open(struct afp_tx *a, const char *ifname, int ifindex,
 		return a->fd;
 	err = setopt(a->fd, SOL_PACKET, PACKET_VERSION, &version,
 		     sizeof(version));
-	if (!err)
+	if (!err && !host)
 		err = setopt(a->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
 			     sizeof(one));
+	if (!err && host)
+		err = setopt(a->fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
 	if (!err) /* a frame the kernel refuses must not stall the ring */
 		err = setopt(a->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one));
 	if (!err)
@@ -511,6 +495,7 @@ static void afp_detach(struct pm_port *p)
 
 	if (!ap)
 		return;
+	pm_host_reattach(ap->host);
 	for (uint32_t i = 0; ap->rx && i < p->nrings[PM_RX]; i++) {
 		if (ap->rx[i].map)
 			munmap(ap->rx[i].map,
@@ -518,7 +503,7 @@ static void afp_detach(struct pm_port *p)
 		if (ap->rx[i].fd >= 0)
 			pm_libc.close(ap->rx[i].fd);
 	}
-	for (uint32_t i = 0; ap->tx && i < p->nrings[PM_TX]; i++) {
+	for (uint32_t i = 0; ap->tx && i < pm_port_krings(p, PM_TX); i++) {
 		struct afp_tx *a = &ap->tx[i];
 		if (a->map)
 			munmap(a->map, (size_t)a->frame_size * a->frame_nr);
@@ -531,10 +516,55 @@ static void afp_detach(struct pm_port *p)
 	p->priv = NULL;
 }
 
+static void set_wait(struct pm_kring *k, void *priv, int fd, short events)
+{
+	k->priv = priv;
+	k->wait_fd = fd;
+	k->wait_events = events;
+}
+
+/* PKTMAP_DETACH=0 leaves the stack attached: no host rings then. */
+static bool want_detach(void)
+{
+	const char *s = getenv("PKTMAP_DETACH");
+
+	return !s || strcmp(s, "0") != 0;
+}
+
+static int open_sockets(struct pm_port *p, struct afp_port *ap, unsigned mtu)
+{
+	int group = -1, err;
+
+	for (uint32_t i = 0; i < p->nrings[PM_RX]; i++) {
+		err = rx_open(&ap->rx[i], p->name, ap->ifindex, &group,
+			      p->nrings[PM_RX] > 1);
+		if (err)
+			return err;
+		set_wait(&p->rings[PM_RX][i], &ap->rx[i], ap->rx[i].fd, POLLIN);
+	}
+	for (uint32_t i = 0; i < pm_port_krings(p, PM_TX); i++) {
+		bool host = i >= p->nrings[PM_TX];
+		if (host && !ap->host)
+			continue;
+		err = tx_open(&ap->tx[i], p->name, ap->ifindex, mtu, host);
+		if (err)
+			return err;
+		set_wait(&p->rings[PM_TX][i], &ap->tx[i], ap->tx[i].fd,
+			 POLLOUT);
+	}
+	/* the ring buffer feeds the first host rx ring */
+	for (uint32_t i = p->nrings[PM_RX];
+	     ap->host && i < pm_port_krings(p, PM_RX); i++)
+		set_wait(&p->rings[PM_RX][i], ap->host,
+			 i == p->nrings[PM_RX] ? pm_host_wait_fd(ap->host) : -1,
+			 POLLIN);
+	return 0;
+}
+
 static int afp_attach(struct pm_port *p)
 {
 	struct afp_port *ap = calloc(1, sizeof(*ap));
-	int group = -1, err = -ENOMEM;
+	int err = -ENOMEM;
 	unsigned mtu;
 
 	if (!ap)
@@ -542,33 +572,22 @@ static int afp_attach(struct pm_port *p)
 	p->priv = ap;
 	ap->ifindex = (int)if_nametoindex(p->name);
 	ap->rx = calloc(p->nrings[PM_RX], sizeof(*ap->rx));
-	ap->tx = calloc(p->nrings[PM_TX], sizeof(*ap->tx));
+	ap->tx = calloc(pm_port_krings(p, PM_TX), sizeof(*ap->tx));
 	if (!ap->rx || !ap->tx)
 		goto fail;
 	for (uint32_t i = 0; i < p->nrings[PM_RX]; i++)
 		ap->rx[i].fd = -1;
-	for (uint32_t i = 0; i < p->nrings[PM_TX]; i++)
+	for (uint32_t i = 0; i < pm_port_krings(p, PM_TX); i++)
 		ap->tx[i].fd = -1;
 	err = sysfs_uint(p->name, "mtu", &mtu);
+	if (!err && want_detach())
+		err = pm_host_detach(p->name, ap->ifindex, mtu + ETH_HLEN_VLAN,
+				     &ap->host);
+	if (!err)
+		err = open_sockets(p, ap, mtu);
 	if (err)
 		goto fail;
-	for (uint32_t i = 0; i < p->nrings[PM_RX]; i++) {
-		err = rx_open(&ap->rx[i], p->name, ap->ifindex, &group,
-			      p->nrings[PM_RX] > 1);
-		if (err)
-			goto fail;
-		p->rings[PM_RX][i].priv = &ap->rx[i];
-		p->rings[PM_RX][i].wait_fd = ap->rx[i].fd;
-		p->rings[PM_RX][i].wait_events = POLLIN;
-	}
-	for (uint32_t i = 0; i < p->nrings[PM_TX]; i++) {
-		err = tx_open(&ap->tx[i], p->name, ap->ifindex, mtu);
-		if (err)
-			goto fail;
-		p->rings[PM_TX][i].priv = &ap->tx[i];
-		p->rings[PM_TX][i].wait_fd = ap->tx[i].fd;
-		p->rings[PM_TX][i].wait_events = POLLOUT;
-	}
+	p->has_host = ap->host != NULL;
 	return 0;
 fail:
 	pm_log("%s: %s", p->name, strerror(-err));

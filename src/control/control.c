@@ -99,7 +99,8 @@ static void reply_register(const struct pm_file *f, struct nmreq_register *r)
 	r->nr_rx_rings = (uint16_t)p->nrings[PM_RX];
 	r->nr_tx_slots = p->nslots[PM_TX];
 	r->nr_rx_slots = p->nslots[PM_RX];
-	r->nr_host_tx_rings = r->nr_host_rx_rings = 1;
+	r->nr_host_tx_rings = (uint16_t)p->nhost[PM_TX];
+	r->nr_host_rx_rings = (uint16_t)p->nhost[PM_RX];
 	r->nr_mem_id = p->mem->mem_id;
 	r->nr_extra_bufs = 0;
 }
@@ -122,6 +123,7 @@ static int ctrl_register(struct pm_file *f, struct nmreq_header *hdr)
 	    .ringid = r->nr_ringid,
 	    .flags = r->nr_flags,
 	    .nrings = {r->nr_tx_rings, r->nr_rx_rings},
+	    .nhost = {r->nr_host_tx_rings, r->nr_host_rx_rings},
 	    .nslots = {r->nr_tx_slots, r->nr_rx_slots},
 	};
 	int err;

@@ -95,7 +95,8 @@ struct pm_kring {
 	struct netmap_ring *ring; /* in shared memory, written by the app */
 	struct pm_port *port;
 	enum pm_dir dir;
-	uint32_t id;
+	uint32_t id; /* index in the port's rings[dir] */
+	bool host;   /* a host ring: the stack's side of the interface */
 	uint32_t nslots;
 	uint32_t buf_total; /* buf_idx must be below this */
 	uint32_t buf_size;
@@ -141,9 +142,11 @@ struct pm_port {
 	char name[NETMAP_REQ_IFNAMSIZ];
 	const struct pm_adapter_ops *ops;
 	struct pm_region *mem;
-	uint32_t nrings[2]; /* [PM_TX], [PM_RX] */
+	uint32_t nrings[2]; /* [PM_TX], [PM_RX]: NIC rings */
+	uint32_t nhost[2];  /* host rings, after the NIC rings in rings[] */
 	uint32_t nslots[2];
 	struct pm_kring *rings[2];
+	bool has_host;	  /* host rings work: the stack is detached */
 	int users;	  /* files registered */
 	atomic_bool dead; /* the interface went away */
 	void *priv;	  /* the adapter's */
@@ -157,6 +160,7 @@ struct pm_bind_req {
 	uint32_t ringid;
 	uint64_t flags; /* NR_* */
 	uint32_t nrings[2];
+	uint32_t nhost[2];
 	uint32_t nslots[2];
 };
 
@@ -189,11 +193,30 @@ struct pm_file *pm_fd_remove(int fd);
 
 /* ---- syncs and poll ------------------------------------------------------ */
 
+/* A frame in pieces (a VLAN tag put back, a header before data...). */
+struct pm_piece {
+	const uint8_t *p;
+	uint32_t len;
+};
+
+/*
+ * Copies a frame into rx slots from @i on, NS_MOREFRAG on all but the last,
+ * at most @max slots.  Returns the slots used.
+ */
+uint32_t pm_scatter(struct pm_kring *k, uint32_t i, const struct pm_piece *pc,
+		    int np, uint32_t max);
+
 int pm_txsync(struct pm_kring *k);
 int pm_rxsync(struct pm_kring *k);
 int pm_file_sync(struct pm_file *f, enum pm_dir dir);
 int pm_poll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
 	    const sigset_t *sigmask);
+
+/* NIC and host rings of one direction. */
+static inline uint32_t pm_port_krings(const struct pm_port *p, enum pm_dir d)
+{
+	return p->nrings[d] + p->nhost[d];
+}
 
 static inline uint32_t pm_next(const struct pm_kring *k, uint32_t i)
 {

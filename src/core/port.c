@@ -14,11 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_RINGS     64
-#define MIN_SLOTS     8
-#define MAX_SLOTS     2048
-#define DEFAULT_SLOTS 1024
-#define HOST_RINGS    1 /* what netmap reports for a NIC */
+#define MAX_RINGS      64
+#define MIN_SLOTS      8
+#define MAX_SLOTS      2048
+#define DEFAULT_SLOTS  1024
+#define MAX_HOST_RINGS 16
 
 static pthread_mutex_t ports_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pm_port *ports;
@@ -77,6 +77,7 @@ static void kring_init(struct pm_kring *k, struct pm_port *p, enum pm_dir dir,
 	k->port = p;
 	k->dir = dir;
 	k->id = id;
+	k->host = id >= p->nrings[dir];
 	k->nslots = p->nslots[dir];
 	k->buf_total = r->buf_total;
 	k->buf_size = r->buf_size;
@@ -100,7 +101,8 @@ static void kring_init(struct pm_kring *k, struct pm_port *p, enum pm_dir dir,
 static void port_free_rings(struct pm_port *p)
 {
 	for (int d = 0; d < 2; d++) {
-		for (uint32_t i = 0; p->rings[d] && i < p->nrings[d]; i++) {
+		for (uint32_t i = 0; p->rings[d] && i < pm_port_krings(p, d);
+		     i++) {
 			struct pm_kring *k = &p->rings[d][i];
 			if (!k->ring)
 				continue;
@@ -115,12 +117,12 @@ static void port_free_rings(struct pm_port *p)
 static int port_alloc_rings(struct pm_port *p)
 {
 	for (int d = 0; d < 2; d++) {
-		p->rings[d] =
-		    aligned_alloc(64, p->nrings[d] * sizeof(struct pm_kring));
+		uint32_t n = pm_port_krings(p, d);
+		p->rings[d] = aligned_alloc(64, n * sizeof(struct pm_kring));
 		if (!p->rings[d])
 			return -ENOMEM;
-		memset(p->rings[d], 0, p->nrings[d] * sizeof(struct pm_kring));
-		for (uint32_t i = 0; i < p->nrings[d]; i++) {
+		memset(p->rings[d], 0, n * sizeof(struct pm_kring));
+		for (uint32_t i = 0; i < n; i++) {
 			struct pm_kring *k = &p->rings[d][i];
 			k->ring = pm_region_alloc_ring(p->mem);
 			if (!k->ring)
@@ -160,6 +162,7 @@ static int port_create(const struct pm_bind_req *req, struct pm_port **out)
 					   1, MAX_RINGS);
 		p->nslots[d] = clamp_count(req->nslots[d], default_slots(),
 					   MIN_SLOTS, MAX_SLOTS);
+		p->nhost[d] = clamp_count(req->nhost[d], 1, 1, MAX_HOST_RINGS);
 	}
 	err = pm_region_get_global(&p->mem);
 	if (err)
@@ -216,6 +219,13 @@ static void port_put(struct pm_port *p)
 
 /* ---- binding rings to a file ------------------------------------------- */
 
+static int no_host_rings(const struct pm_port *p)
+{
+	pm_log("%s: no host rings: the stack is not detached (PKTMAP_DETACH=0)",
+	       p->name);
+	return -EOPNOTSUPP;
+}
+
 /* Which rings the request binds: [first, last) in each direction. */
 static int bind_range(const struct pm_port *p, const struct pm_bind_req *req,
 		      uint32_t first[2], uint32_t last[2])
@@ -241,9 +251,28 @@ static int bind_range(const struct pm_port *p, const struct pm_bind_req *req,
 		break;
 	case NR_REG_SW:
 	case NR_REG_NIC_SW:
+		if (!p->has_host)
+			return no_host_rings(p);
+		for (int d = 0; d < 2; d++) {
+			first[d] = req->mode == NR_REG_SW ? p->nrings[d] : 0;
+			last[d] = pm_port_krings(p, d);
+		}
+		break;
 	case NR_REG_ONE_SW:
-		pm_log("%s: host rings are not available yet", p->name);
-		return -EOPNOTSUPP;
+		if (!p->has_host)
+			return no_host_rings(p);
+		if (req->ringid >= p->nhost[PM_TX] &&
+		    req->ringid >= p->nhost[PM_RX]) {
+			pm_log("%s: no host ring %u", p->name, req->ringid);
+			return -EINVAL;
+		}
+		for (int d = 0; d < 2; d++) {
+			first[d] =
+			    p->nrings[d] +
+			    (req->ringid < p->nhost[d] ? req->ringid : 0);
+			last[d] = first[d] + 1;
+		}
+		break;
 	default:
 		pm_log("%s: register mode %u not supported", p->name,
 		       req->mode);
@@ -288,13 +317,16 @@ static void unbind_rings(struct pm_file *f)
 	}
 }
 
-/* The file's netmap_if: every ring of the port listed, unbound ones as 0. */
+/*
+ * The file's netmap_if: offsets of tx, host tx, rx and host rx rings, in
+ * that order, which is the order of each direction's krings; unbound ones
+ * are 0.
+ */
 static int make_nifp(struct pm_file *f)
 {
 	struct pm_port *p = f->port;
 	struct netmap_if *nifp = pm_region_alloc_if(p->mem);
-	uint32_t ntx = p->nrings[PM_TX], nrx = p->nrings[PM_RX];
-	ssize_t *ofs;
+	ssize_t *ofs, base;
 
 	if (!nifp)
 		return -ENOMEM;
@@ -302,19 +334,19 @@ static int make_nifp(struct pm_file *f)
 	memcpy(nifp->ni_name, p->name,
 	       strnlen(p->name, sizeof(nifp->ni_name) - 1));
 	*(uint32_t *)&nifp->ni_version = NETMAP_API;
-	*(uint32_t *)&nifp->ni_tx_rings = ntx;
-	*(uint32_t *)&nifp->ni_rx_rings = nrx;
-	*(uint32_t *)&nifp->ni_host_tx_rings = HOST_RINGS;
-	*(uint32_t *)&nifp->ni_host_rx_rings = HOST_RINGS;
+	*(uint32_t *)&nifp->ni_tx_rings = p->nrings[PM_TX];
+	*(uint32_t *)&nifp->ni_rx_rings = p->nrings[PM_RX];
+	*(uint32_t *)&nifp->ni_host_tx_rings = p->nhost[PM_TX];
+	*(uint32_t *)&nifp->ni_host_rx_rings = p->nhost[PM_RX];
 	ofs = (ssize_t *)nifp->ring_ofs;
-	for (uint32_t i = f->first[PM_TX]; i < f->last[PM_TX]; i++)
-		ofs[i] =
-		    (ssize_t)pm_region_offset(p->mem, p->rings[PM_TX][i].ring) -
-		    (ssize_t)pm_region_offset(p->mem, nifp);
-	for (uint32_t i = f->first[PM_RX]; i < f->last[PM_RX]; i++)
-		ofs[ntx + HOST_RINGS + i] =
-		    (ssize_t)pm_region_offset(p->mem, p->rings[PM_RX][i].ring) -
-		    (ssize_t)pm_region_offset(p->mem, nifp);
+	base = (ssize_t)pm_region_offset(p->mem, nifp);
+	for (int d = 0; d < 2; d++) {
+		ssize_t *o = d == PM_TX ? ofs : ofs + pm_port_krings(p, PM_TX);
+		for (uint32_t i = f->first[d]; i < f->last[d]; i++)
+			o[i] = (ssize_t)pm_region_offset(p->mem,
+							 p->rings[d][i].ring) -
+			       base;
+	}
 	f->nifp = nifp;
 	return 0;
 }
@@ -394,17 +426,19 @@ int pm_port_info(const char *name, struct nmreq_port_info_get *info)
 	struct pm_port *p = port_find(name);
 	for (int d = 0; d < 2; d++) {
 		uint32_t rings = p ? p->nrings[d] : if_queues(name, d);
+		uint32_t host = p ? p->nhost[d] : 1;
 		uint32_t slots = p ? p->nslots[d] : default_slots();
 		if (d == PM_TX) {
 			info->nr_tx_rings = (uint16_t)rings;
+			info->nr_host_tx_rings = (uint16_t)host;
 			info->nr_tx_slots = slots;
 		} else {
 			info->nr_rx_rings = (uint16_t)rings;
+			info->nr_host_rx_rings = (uint16_t)host;
 			info->nr_rx_slots = slots;
 		}
 	}
 	pthread_mutex_unlock(&ports_lock);
-	info->nr_host_tx_rings = info->nr_host_rx_rings = HOST_RINGS;
 	err = pm_region_get_global(&mem);
 	if (err)
 		return err;

@@ -11,6 +11,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/time.h>
 
 /* Is @x in the circular window [lo, hi]? */
@@ -175,4 +176,45 @@ int pm_file_sync(struct pm_file *f, enum pm_dir dir)
 	if (err == -ENXIO)
 		atomic_store(&p->dead, true);
 	return err;
+}
+
+/*
+ * Copies a frame made of @np pieces into slots from @i on, NS_MOREFRAG on
+ * all but the last; at most @max slots.  Returns the slots used.
+ */
+uint32_t pm_scatter(struct pm_kring *k, uint32_t i, const struct pm_piece *pc,
+		    int np, uint32_t max)
+{
+	struct netmap_slot *slot = &k->ring->slot[i];
+	uint8_t *dst = (uint8_t *)pm_slot_buf(k, slot);
+	uint32_t used = 1, room = k->buf_size;
+
+	slot->len = 0;
+	slot->flags = 0;
+	for (int n = 0; n < np; n++) {
+		const uint8_t *src = pc[n].p;
+		uint32_t len = pc[n].len;
+		while (len > 0) {
+			if (room == 0) {
+				if (used == max)
+					return used;
+				slot->flags = NS_MOREFRAG;
+				i = pm_next(k, i);
+				slot = &k->ring->slot[i];
+				dst = (uint8_t *)pm_slot_buf(k, slot);
+				slot->len = 0;
+				slot->flags = 0;
+				room = k->buf_size;
+				used++;
+			}
+			uint32_t c = len < room ? len : room;
+			memcpy(dst, src, c);
+			dst += c;
+			src += c;
+			len -= c;
+			room -= c;
+			slot->len = (uint16_t)(slot->len + c);
+		}
+	}
+	return used;
 }

@@ -165,20 +165,6 @@ static void test_unbound_fd(void)
 	close(fd);
 }
 
-static void test_host_mode(void)
-{
-	struct nmreq_register reg;
-	int fd = nmt_open(), ret, err;
-
-	nmt_reg_init(&reg, NR_REG_SW, 0);
-	ret = nmt_register(fd, PORT, &reg);
-	err = errno;
-	CHECK(ret == -1 && (err == EINVAL || err == EOPNOTSUPP),
-	      "REGISTER NR_REG_SW gives EINVAL or EOPNOTSUPP (got %d, %s)", ret,
-	      strerror(err));
-	close(fd);
-}
-
 static void test_legacy(void)
 {
 	struct nmreq info, req;
@@ -317,6 +303,55 @@ static void test_unbound_ring_ofs(void)
 		 "unbound host rx ring has offset 0");
 	check_new_tx_ring(NETMAP_TXRING(nifp, 1), 1, reg.nr_tx_slots);
 	check_new_rx_ring(NETMAP_RXRING(nifp, 1), 1, reg.nr_rx_slots);
+	munmap(mem, reg.nr_memsize);
+	close(fd);
+}
+
+/*
+ * Host rings: NR_REG_SW binds only the host ring pair (listed after the NIC
+ * rings in ring_ofs), NR_REG_ONE_SW past the host rings is EINVAL, and
+ * NR_REG_NIC_SW binds both.
+ */
+static void test_host_mode(void)
+{
+	struct nmreq_register reg;
+	struct netmap_if *nifp;
+	unsigned int ntx, htx, nrx;
+	void *mem;
+	int fd = nmt_open();
+
+	nmt_reg_init(&reg, NR_REG_SW, 0);
+	CHECK_OK(nmt_register(fd, PORT, &reg), "REGISTER NR_REG_SW");
+	CHECK_EQ(reg.nr_host_tx_rings, 1, "one host tx ring");
+	CHECK_EQ(reg.nr_host_rx_rings, 1, "one host rx ring");
+	mem = nmt_mmap(fd, &reg);
+	nifp = NETMAP_IF(mem, reg.nr_offset);
+	ntx = nifp->ni_tx_rings;
+	htx = nifp->ni_host_tx_rings;
+	nrx = nifp->ni_rx_rings;
+	CHECK_EQ(nifp->ring_ofs[0], 0, "NIC tx ring 0 unbound in SW mode");
+	CHECK(nifp->ring_ofs[ntx] != 0, "host tx ring bound");
+	CHECK_EQ(nifp->ring_ofs[ntx + htx], 0, "NIC rx ring 0 unbound");
+	CHECK(nifp->ring_ofs[ntx + htx + nrx] != 0, "host rx ring bound");
+	check_new_tx_ring(NETMAP_TXRING(nifp, ntx), ntx, reg.nr_tx_slots);
+	check_new_rx_ring(NETMAP_RXRING(nifp, nrx), nrx, reg.nr_rx_slots);
+	munmap(mem, reg.nr_memsize);
+	close(fd);
+
+	fd = nmt_open();
+	nmt_reg_init(&reg, NR_REG_ONE_SW, 1);
+	CHECK_ERR(nmt_register(fd, PORT, &reg), EINVAL,
+		  "REGISTER NR_REG_ONE_SW 1 of one host ring gives EINVAL");
+	close(fd);
+
+	fd = nmt_open();
+	nmt_reg_init(&reg, NR_REG_NIC_SW, 0);
+	CHECK_OK(nmt_register(fd, PORT, &reg), "REGISTER NR_REG_NIC_SW");
+	mem = nmt_mmap(fd, &reg);
+	nifp = NETMAP_IF(mem, reg.nr_offset);
+	for (unsigned int i = 0; i < 2 * (ntx + htx); i++)
+		CHECK(nifp->ring_ofs[i] != 0, "NIC+host: ring_ofs[%u] bound",
+		      i);
 	munmap(mem, reg.nr_memsize);
 	close(fd);
 }
