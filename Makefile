@@ -78,7 +78,7 @@ $(B)/bin/%: tools/%/*.c $(TOOL_LIB) $(wildcard tools/lib/*.h) $(B)/lib/libpktmap
 .SECONDEXPANSION:
 $(B)/bin/example-%: $$(wildcard examples/*-%/*.c) $(B)/lib/libpktmap.so
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) -L$(B)/lib -lpktmap $(RPATH) $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) -L$(B)/lib -lpktmap $(RPATH) $(LIBS) -lpcap
 
 $(B)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/lib/libpktmap-san.a
 	@mkdir -p $(@D)
