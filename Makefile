@@ -39,7 +39,7 @@ NET_BINS := $(patsubst tests/net/%.c,$(B)/tests/net/%,$(wildcard tests/net/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
 .PHONY: all deps demo test unit-test net-test install clean format
-all: $(B)/lib/libpktmap.so $(B)/lib/libpktmap.a $(B)/lib/pktmap.pc \
+all: $(B)/lib/libpktmap.so $(B)/lib/libpktmap.a \
      $(TOOL_BINS) $(EXAMPLE_BINS) $(UNIT_BINS) $(NET_BINS) $(BENCH_BINS)
 
 deps:
@@ -66,10 +66,6 @@ $(B)/lib/libpktmap.a: $(LIB_OBJ)
 $(B)/lib/libpktmap-san.a: $(LIB_SAN_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
-
-$(B)/lib/pktmap.pc: pktmap.pc.in
-	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 $(B)/bin/%: tools/%/*.c $(TOOL_LIB) $(wildcard tools/lib/*.h) $(B)/lib/libpktmap.so
 	@mkdir -p $(@D)
@@ -117,7 +113,8 @@ install: all
 	ln -sf libpktmap.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libpktmap.so.0
 	ln -sf libpktmap.so.0 $(DESTDIR)$(PREFIX)/lib/libpktmap.so
 	install -m 644 $(B)/lib/libpktmap.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 $(B)/lib/pktmap.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' pktmap.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/pktmap.pc
 	install -m 755 $(TOOL_BINS) $(DESTDIR)$(PREFIX)/bin/
 
 format:

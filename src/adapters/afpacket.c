@@ -24,17 +24,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define RX_BLOCK_SIZE (1u << 18) /* holds a 64 KiB GRO frame */
-#define RX_BLOCK_NR   16
-#define RX_FRAME_SIZE 2048 /* V3 ignores it but checks it */
-#define RX_RETIRE_MS  1	   /* a partly filled block waits this long */
-#define TX_RING_BYTES (4u << 20)
-#define TX_DATA_OFS   (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
-#define ETH_HLEN_VLAN (ETH_HLEN + 4)
+#define RX_BLOCK_SIZE  (1u << 18) /* holds a 64 KiB GRO frame */
+#define RX_RING_FRAMES 2048	  /* full-size frames the kernel's ring holds */
+#define RX_FRAME_SIZE  2048	  /* V3 ignores it but checks it */
+#define RX_RETIRE_MS   1	  /* a partly filled block waits this long */
+#define TX_RING_BYTES  (4u << 20)
+#define TX_DATA_OFS    (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
+#define ETH_HLEN_VLAN  (ETH_HLEN + 4)
 
 struct afp_rx {
 	int fd;
 	uint8_t *map;
+	uint32_t nblocks;
 	uint32_t block;		       /* the block being drained */
 	uint32_t pkts_left;	       /* in it; 0: not started */
 	struct tpacket3_hdr *pkt;      /* next frame in it */
@@ -178,17 +179,28 @@ static int filter_wire(int fd)
 
 /* ---- receive ------------------------------------------------------------ */
 
+/* Blocks for RX_RING_FRAMES frames of the MTU: 4 MiB at 1500, 16 MiB at most.
+ */
+static uint32_t rx_blocks(unsigned mtu)
+{
+	uint64_t bytes = (uint64_t)RX_RING_FRAMES * (mtu + 64);
+	uint64_t n = (bytes + RX_BLOCK_SIZE - 1) / RX_BLOCK_SIZE;
+
+	return n < 16 ? 16 : n > 64 ? 64 : (uint32_t)n;
+}
+
 static int rx_open(struct afp_rx *a, const char *ifname, int ifindex,
-		   int *group, bool fanout)
+		   unsigned mtu, int *group, bool fanout)
 {
 	int version = TPACKET_V3, one = 1, err;
 	struct tpacket_req3 req = {
 	    .tp_block_size = RX_BLOCK_SIZE,
-	    .tp_block_nr = RX_BLOCK_NR,
 	    .tp_frame_size = RX_FRAME_SIZE,
-	    .tp_frame_nr = RX_BLOCK_SIZE / RX_FRAME_SIZE * RX_BLOCK_NR,
 	    .tp_retire_blk_tov = RX_RETIRE_MS,
 	};
+
+	a->nblocks = req.tp_block_nr = rx_blocks(mtu);
+	req.tp_frame_nr = RX_BLOCK_SIZE / RX_FRAME_SIZE * a->nblocks;
 
 	a->fd = packet_socket(ifname);
 	if (a->fd < 0)
@@ -203,7 +215,7 @@ static int rx_open(struct afp_rx *a, const char *ifname, int ifindex,
 			     sizeof(req));
 	if (err)
 		return err;
-	a->map = mmap(NULL, (size_t)RX_BLOCK_SIZE * RX_BLOCK_NR,
+	a->map = mmap(NULL, (size_t)RX_BLOCK_SIZE * a->nblocks,
 		      PROT_READ | PROT_WRITE, MAP_SHARED, a->fd, 0);
 	if (a->map == MAP_FAILED) {
 		a->map = NULL;
@@ -227,7 +239,7 @@ static void rx_release_block(struct afp_rx *a)
 {
 	__atomic_store_n(&rx_block(a, a->block)->hdr.bh1.block_status,
 			 TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-	a->block = (a->block + 1) % RX_BLOCK_NR;
+	a->block = (a->block + 1) % a->nblocks;
 	a->pkt = NULL;
 }
 
@@ -499,7 +511,7 @@ static void afp_detach(struct pm_port *p)
 	for (uint32_t i = 0; ap->rx && i < p->nrings[PM_RX]; i++) {
 		if (ap->rx[i].map)
 			munmap(ap->rx[i].map,
-			       (size_t)RX_BLOCK_SIZE * RX_BLOCK_NR);
+			       (size_t)RX_BLOCK_SIZE * ap->rx[i].nblocks);
 		if (ap->rx[i].fd >= 0)
 			pm_libc.close(ap->rx[i].fd);
 	}
@@ -536,7 +548,7 @@ static int open_sockets(struct pm_port *p, struct afp_port *ap, unsigned mtu)
 	int group = -1, err;
 
 	for (uint32_t i = 0; i < p->nrings[PM_RX]; i++) {
-		err = rx_open(&ap->rx[i], p->name, ap->ifindex, &group,
+		err = rx_open(&ap->rx[i], p->name, ap->ifindex, mtu, &group,
 			      p->nrings[PM_RX] > 1);
 		if (err)
 			return err;
