@@ -154,7 +154,8 @@ static void report_register_error(struct nmport_d *d, int err)
 		named++;
 	}
 	if (!named)
-		nmctx_ferror(d->ctx, "%s: %s", d->hdr.nr_name, strerror(err));
+		nmctx_ferror(d->ctx, "%s: cannot register: %s", d->hdr.nr_name,
+			     strerror(err));
 }
 
 NM_PUBLIC int nmport_register(struct nmport_d *d)

@@ -517,6 +517,11 @@ static void test_extmem(void)
 		  nmport_extmem_getinfo(d) == NULL,
 	      "undo_parse removes the extmem option");
 
+	snprintf(spec, sizeof(spec), "netmap:lo@extmem=%s@bogus", path);
+	CHECK_ERR(nmport_parse(d, spec), EINVAL,
+		  "extmem, then an unknown option: EINVAL");
+	CHECK(d->extmem == NULL && d->hdr.nr_options == 0 && d->clist == NULL,
+	      "... the extmem option and its mapping are undone");
 	snprintf(spec, sizeof(spec), "netmap:lo@extmem=%s", path);
 	CHECK_OK(nmport_parse(d, spec), "@extmem=FILE, the default key");
 	CHECK(d->extmem && nmport_extmem_getinfo(d)->nr_buf_pool_objtotal == 0,
