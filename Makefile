@@ -80,13 +80,13 @@ $(B)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/lib/libpktmap-
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -Itests/unit -o $@ $< $(B)/lib/libpktmap-san.a $(LIBS)
 
-$(B)/tests/net/nolink-%: tests/net/nolink-%.c
+$(B)/tests/net/nolink-%: tests/net/nolink-%.c tests/net/frames.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
 
-$(B)/tests/net/%: tests/net/%.c $(B)/lib/libpktmap.so
+$(B)/tests/net/%: tests/net/%.c tests/net/frames.c $(B)/lib/libpktmap.so
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< -L$(B)/lib -lpktmap $(RPATH) $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $< -L$(B)/lib -lpktmap -Wl,-rpath,'$$ORIGIN/../../lib' $(LIBS)
 
 $(B)/bench/%: bench/%.c
 	@mkdir -p $(@D)

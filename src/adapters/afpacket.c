@@ -592,14 +592,21 @@ static int afp_attach(struct pm_port *p)
 	for (uint32_t i = 0; i < pm_port_krings(p, PM_TX); i++)
 		ap->tx[i].fd = -1;
 	err = sysfs_uint(p->name, "mtu", &mtu);
-	if (!err && want_detach())
-		err = pm_host_detach(p->name, ap->ifindex, mtu + ETH_HLEN_VLAN,
-				     &ap->host);
-	if (!err)
-		err = open_sockets(p, ap, mtu);
 	if (err)
 		goto fail;
-	p->has_host = ap->host != NULL;
+	p->host_err = -EOPNOTSUPP;
+	if (want_detach()) {
+		p->host_err = pm_host_detach(p->name, ap->ifindex,
+					     mtu + ETH_HLEN_VLAN, &ap->host);
+		/* another process detached it: NIC rings of our own still */
+		if (p->host_err && p->host_err != -EBUSY) {
+			err = p->host_err;
+			goto fail;
+		}
+	}
+	err = open_sockets(p, ap, mtu);
+	if (err)
+		goto fail;
 	return 0;
 fail:
 	pm_log("%s: %s", p->name, strerror(-err));

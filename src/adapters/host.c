@@ -214,7 +214,8 @@ static int take_lock(const char *ifname, int ifindex)
 	if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
 		int err = errno == EADDRINUSE ? -EBUSY : -errno;
 		if (err == -EBUSY)
-			pm_log("%s: another process has it open", ifname);
+			pm_log("%s: already detached by another process",
+			       ifname);
 		pm_libc.close(fd);
 		return err;
 	}
@@ -320,7 +321,8 @@ int pm_host_detach(const char *ifname, int ifindex, uint32_t maxlen,
 fail:
 	if (err == -EPERM || err == -EACCES)
 		explain_eperm(ifname);
-	pm_log("%s: detach: %s", ifname, strerror(-err));
+	if (err != -EBUSY)
+		pm_log("%s: detach: %s", ifname, strerror(-err));
 	pm_host_reattach(h);
 	return err;
 }

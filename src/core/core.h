@@ -146,7 +146,7 @@ struct pm_port {
 	uint32_t nhost[2];  /* host rings, after the NIC rings in rings[] */
 	uint32_t nslots[2];
 	struct pm_kring *rings[2];
-	bool has_host;	  /* host rings work: the stack is detached */
+	int host_err;	  /* 0: host rings work; else why they do not */
 	int users;	  /* files registered */
 	atomic_bool dead; /* the interface went away */
 	void *priv;	  /* the adapter's */

@@ -221,9 +221,10 @@ static void port_put(struct pm_port *p)
 
 static int no_host_rings(const struct pm_port *p)
 {
-	pm_log("%s: no host rings: the stack is not detached (PKTMAP_DETACH=0)",
-	       p->name);
-	return -EOPNOTSUPP;
+	pm_log("%s: no host rings here: %s", p->name,
+	       p->host_err == -EBUSY ? "another process has them"
+				     : "the stack is not detached");
+	return p->host_err;
 }
 
 /* Which rings the request binds: [first, last) in each direction. */
@@ -251,7 +252,7 @@ static int bind_range(const struct pm_port *p, const struct pm_bind_req *req,
 		break;
 	case NR_REG_SW:
 	case NR_REG_NIC_SW:
-		if (!p->has_host)
+		if (p->host_err)
 			return no_host_rings(p);
 		for (int d = 0; d < 2; d++) {
 			first[d] = req->mode == NR_REG_SW ? p->nrings[d] : 0;
@@ -259,7 +260,7 @@ static int bind_range(const struct pm_port *p, const struct pm_bind_req *req,
 		}
 		break;
 	case NR_REG_ONE_SW:
-		if (!p->has_host)
+		if (p->host_err)
 			return no_host_rings(p);
 		if (req->ringid >= p->nhost[PM_TX] &&
 		    req->ringid >= p->nhost[PM_RX]) {
