@@ -22,7 +22,7 @@ CFLAGS += -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE
 LIB_CFLAGS := -fPIC -fvisibility=hidden -Isrc -DPKTMAP_VERSION=\"$(VERSION)\"
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
-LIBS := -lpthread -ldl -lbpf
+LIBS := -lpthread -ldl -lbpf -lrt
 
 LIB_SRC := $(sort $(wildcard src/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)

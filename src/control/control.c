@@ -164,7 +164,7 @@ static int ctrl_pools_info(struct pm_file *f, struct nmreq_header *hdr)
 	}
 	err = check_mem_id(hdr->nr_name, pi->nr_mem_id);
 	if (!err)
-		err = pm_region_get_global(&mem);
+		err = pm_region_get(PM_GLOBAL_MEM_ID, &mem);
 	if (err)
 		return err;
 	pm_region_info(mem, pi);

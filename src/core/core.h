@@ -37,33 +37,53 @@ void pm_log_print(const char *func, const char *fmt, ...)
 
 /* ---- memory regions ------------------------------------------------------ */
 
+/* netmap's default pool geometry */
+#define PM_IF_OBJSIZE 1024
+#define PM_IF_TOTAL 100
+#define PM_RING_OBJSIZE 36864 /* a ring of up to 2288 slots */
+#define PM_RING_TOTAL 200
+#define PM_BUF_SIZE 2048
+#define PM_BUF_TOTAL 163840
+#define PM_REGION_META (64 * 1024) /* bookkeeping before the netmap area */
+#define PM_GLOBAL_MEM_ID 1
+
+/* The shared bookkeeping at the start of a region's object. */
+struct pm_region_meta {
+	uint64_t magic;
+	uint16_t mem_id;
+	pthread_mutex_t lock; /* robust, process-shared: the allocators */
+	uint32_t buf_hint;    /* where the next buffer search starts */
+	uint8_t if_used[PM_IF_TOTAL];
+	uint8_t ring_used[PM_RING_TOTAL];
+	uint64_t buf_used[PM_BUF_TOTAL / 64]; /* bitmap */
+};
+_Static_assert(sizeof(struct pm_region_meta) <= PM_REGION_META,
+	       "region bookkeeping outgrew its pages");
+
 /*
- * A region is a memfd: one page of private bookkeeping, then the area an
- * application maps, laid out as netmap's: interfaces, rings, buffers.
+ * A region as this process sees it: its shared object mapped once, the
+ * netmap area (what applications map) after the bookkeeping.
  */
 struct pm_region {
 	uint16_t mem_id;
-	int memfd;
-	void *base;  /* the library's own mapping of the netmap area */
+	char name[64]; /* of the shared memory object */
+	int fd;
+	struct pm_region_meta *meta;
+	void *base;  /* the netmap area */
 	size_t size; /* nr_memsize */
-	int refs;    /* ports using it */
+	int refs;    /* ports of this process using it */
 
 	uint32_t if_objsize, if_total;
 	uint32_t ring_objsize, ring_total;
 	uint32_t buf_size, buf_total;
 	size_t if_ofs, ring_ofs, buf_ofs; /* pool offsets from base */
-
-	pthread_mutex_t lock; /* the allocators */
-	uint8_t *if_used, *ring_used;
-	uint64_t *buf_used; /* bitmap */
-	uint32_t buf_hint;  /* where the next search starts */
+	struct pm_region *next;
 };
 
-#define PM_REGION_META	 4096 /* bookkeeping page before the netmap area */
-#define PM_GLOBAL_MEM_ID 1
-
-int pm_region_get_global(struct pm_region **out);
+int pm_region_get(uint16_t mem_id, struct pm_region **out);
 void pm_region_put(struct pm_region *r);
+void pm_region_lock(struct pm_region *r);
+void pm_region_unlock(struct pm_region *r);
 void *pm_region_alloc_if(struct pm_region *r);
 void pm_region_free_if(struct pm_region *r, void *nifp);
 struct netmap_ring *pm_region_alloc_ring(struct pm_region *r);

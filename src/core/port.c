@@ -164,7 +164,7 @@ static int port_create(const struct pm_bind_req *req, struct pm_port **out)
 					   MIN_SLOTS, MAX_SLOTS);
 		p->nhost[d] = clamp_count(req->nhost[d], 1, 1, MAX_HOST_RINGS);
 	}
-	err = pm_region_get_global(&p->mem);
+	err = pm_region_get(PM_GLOBAL_MEM_ID, &p->mem);
 	if (err)
 		goto free_port;
 	err = port_alloc_rings(p);
@@ -440,7 +440,7 @@ int pm_port_info(const char *name, struct nmreq_port_info_get *info)
 		}
 	}
 	pthread_mutex_unlock(&ports_lock);
-	err = pm_region_get_global(&mem);
+	err = pm_region_get(PM_GLOBAL_MEM_ID, &mem);
 	if (err)
 		return err;
 	info->nr_memsize = mem->size;

@@ -1,130 +1,253 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Memory regions: a memfd holding netmap's three pools, interfaces, rings
- * and buffers, at the offsets netmap reports (nmreq_pools_info).  Pages are
- * only backed when touched, so the pools are sized like netmap's defaults.
+ * Memory regions: netmap's three pools, interfaces, rings and buffers, at
+ * the offsets netmap reports (nmreq_pools_info), in a shared memory object
+ * that every process using the memory id maps: a NIC port, the pipes built
+ * on it and their users in other processes see the same buffers, so buffer
+ * swaps between them are zero-copy, as in netmap.
+ *
+ * The object is /dev/shm/pktmap.UID.NETNS.memID, owner-only.  Its first
+ * bytes (struct pm_region_meta, not mapped by applications) hold the
+ * allocators under a robust process-shared mutex, so a process that dies
+ * while allocating cannot wedge the others.  Each user holds a shared
+ * flock on it; the last one out unlinks it, and an object nobody holds
+ * (its users were all killed) is initialised afresh by the next one.
+ * Pages are only backed when touched, so the pools have netmap's sizes.
  */
 #include "core.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
-/* netmap's default pool geometry */
-#define IF_OBJSIZE   1024
-#define IF_TOTAL     100
-#define RING_OBJSIZE 36864 /* a ring of up to 2288 slots */
-#define RING_TOTAL   200
-#define BUF_SIZE     2048
-#define BUF_TOTAL    163840
+#define REGION_MAGIC 0x706b6d7072656731ull /* "pkmpreg1" */
 
-static struct pm_region *global_region;
-static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t regions_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pm_region *regions;
 
 static size_t page_align(size_t n)
 {
 	return (n + 4095) & ~(size_t)4095;
 }
 
-static int region_create(uint16_t mem_id, struct pm_region **out)
+/* Names are per user and per network namespace, like the ports in them. */
+static void region_name(uint16_t mem_id, char *buf, size_t len)
+{
+	struct stat st = {0};
+
+	stat("/proc/self/ns/net", &st);
+	snprintf(buf, len, "/pktmap.%u.%lu.mem%u", (unsigned)getuid(),
+		 (unsigned long)st.st_ino, mem_id);
+}
+
+/*
+ * Serialises the creation and the last close of regions between
+ * processes: an abstract socket's name, released if its holder dies.
+ */
+static int init_lock(void)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t len;
+
+	if (fd < 0)
+		return -errno;
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+			  (size_t)snprintf(sun.sun_path + 1,
+					   sizeof(sun.sun_path) - 1,
+					   "pktmap/%u/regions",
+					   (unsigned)getuid()));
+	while (bind(fd, (struct sockaddr *)&sun, len) < 0) {
+		if (errno != EADDRINUSE) {
+			int err = -errno;
+			pm_libc.close(fd);
+			return err;
+		}
+		usleep(200);
+	}
+	return fd;
+}
+
+static void init_unlock(int fd)
+{
+	pm_libc.close(fd);
+}
+
+static void geometry(struct pm_region *r)
+{
+	r->if_objsize = PM_IF_OBJSIZE;
+	r->if_total = PM_IF_TOTAL;
+	r->ring_objsize = PM_RING_OBJSIZE;
+	r->ring_total = PM_RING_TOTAL;
+	r->buf_size = PM_BUF_SIZE;
+	r->buf_total = PM_BUF_TOTAL;
+	r->if_ofs = 0;
+	r->ring_ofs = page_align((size_t)r->if_objsize * r->if_total);
+	r->buf_ofs = page_align(r->ring_ofs +
+				(size_t)r->ring_objsize * r->ring_total);
+	r->size = r->buf_ofs + (size_t)r->buf_size * r->buf_total;
+}
+
+/* A fresh object: zeroed pools, buffers 0 and 1 reserved as in netmap. */
+static int meta_init(struct pm_region_meta *m, uint16_t mem_id)
+{
+	pthread_mutexattr_t a;
+
+	memset(m, 0, sizeof(*m));
+	m->mem_id = mem_id;
+	m->buf_used[0] = 3;
+	m->buf_hint = 2;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&m->lock, &a);
+	pthread_mutexattr_destroy(&a);
+	__atomic_store_n(&m->magic, REGION_MAGIC, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int region_map(struct pm_region *r, bool fresh)
+{
+	size_t total = PM_REGION_META + r->size;
+
+	if (fresh && ftruncate(r->fd, 0) < 0) /* drop a dead run's pages */
+		return -errno;
+	if (fresh && ftruncate(r->fd, (off_t)total) < 0)
+		return -errno;
+	r->meta = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd,
+		       0);
+	if (r->meta == MAP_FAILED) {
+		r->meta = NULL;
+		return -errno;
+	}
+	r->base = (char *)r->meta + PM_REGION_META;
+	if (fresh)
+		return meta_init(r->meta, r->mem_id);
+	return r->meta->magic == REGION_MAGIC ? 0 : -EIO;
+}
+
+static int region_open(uint16_t mem_id, struct pm_region **out)
 {
 	struct pm_region *r = calloc(1, sizeof(*r));
-	int err = -ENOMEM;
+	int lock, err;
+	bool fresh;
 
 	if (!r)
 		return -ENOMEM;
 	r->mem_id = mem_id;
-	r->if_objsize = IF_OBJSIZE;
-	r->if_total = IF_TOTAL;
-	r->ring_objsize = RING_OBJSIZE;
-	r->ring_total = RING_TOTAL;
-	r->buf_size = BUF_SIZE;
-	r->buf_total = BUF_TOTAL;
-	r->if_ofs = 0;
-	r->ring_ofs = page_align((size_t)r->if_objsize * r->if_total);
-	r->buf_ofs =
-	    page_align(r->ring_ofs + (size_t)r->ring_objsize * r->ring_total);
-	r->size = r->buf_ofs + (size_t)r->buf_size * r->buf_total;
-
-	r->if_used = calloc(r->if_total, 1);
-	r->ring_used = calloc(r->ring_total, 1);
-	r->buf_used = calloc((r->buf_total + 63) / 64, sizeof(uint64_t));
-	if (!r->if_used || !r->ring_used || !r->buf_used)
-		goto free_tables;
-	r->buf_used[0] |= 3; /* buffers 0 and 1 are reserved, as in netmap */
-	r->buf_hint = 2;
-
-	r->memfd = memfd_create("pktmap-region", MFD_CLOEXEC);
-	if (r->memfd < 0) {
-		err = -errno;
-		goto free_tables;
+	geometry(r);
+	region_name(mem_id, r->name, sizeof(r->name));
+	lock = init_lock();
+	if (lock < 0) {
+		free(r);
+		return lock;
 	}
-	if (ftruncate(r->memfd, (off_t)(PM_REGION_META + r->size)) < 0) {
+	r->fd = shm_open(r->name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (r->fd < 0) {
 		err = -errno;
-		goto close_memfd;
+		goto unlock;
 	}
-	r->base = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       r->memfd, PM_REGION_META);
-	if (r->base == MAP_FAILED) {
+	/* nobody holds it: new, or left by processes that were all killed */
+	fresh = flock(r->fd, LOCK_EX | LOCK_NB) == 0;
+	if (flock(r->fd, LOCK_SH) < 0) {
 		err = -errno;
-		goto close_memfd;
+		goto close_fd;
 	}
-	pthread_mutex_init(&r->lock, NULL);
-	pm_log("mem_id %u: %zu bytes, %u buffers", mem_id, r->size,
-	       r->buf_total);
+	err = region_map(r, fresh);
+	if (err)
+		goto close_fd;
+	init_unlock(lock);
+	pm_log("mem_id %u: %s, %zu bytes%s", mem_id, r->name, r->size,
+	       fresh ? " (new)" : "");
 	*out = r;
 	return 0;
 
-close_memfd:
-	pm_libc.close(r->memfd);
-free_tables:
-	free(r->if_used);
-	free(r->ring_used);
-	free(r->buf_used);
+close_fd:
+	pm_libc.close(r->fd);
+unlock:
+	init_unlock(lock);
+	pm_log("mem_id %u: %s", mem_id, strerror(-err));
 	free(r);
 	return err;
 }
 
-static void region_destroy(struct pm_region *r)
+static void region_close(struct pm_region *r)
 {
-	munmap(r->base, r->size);
-	pm_libc.close(r->memfd);
-	free(r->if_used);
-	free(r->ring_used);
-	free(r->buf_used);
+	int lock = init_lock();
+
+	munmap(r->meta, PM_REGION_META + r->size);
+	flock(r->fd, LOCK_UN);
+	/* the last user anywhere removes the object */
+	if (lock >= 0 && flock(r->fd, LOCK_EX | LOCK_NB) == 0)
+		shm_unlink(r->name);
+	pm_libc.close(r->fd);
+	if (lock >= 0)
+		init_unlock(lock);
 	free(r);
 }
 
 /*
- * The global region, memory id 1, shared by every NIC port of the process.
- * It lives while a port uses it.
+ * The region of @mem_id, mapped once per process and shared by its ports.
+ * Memory id 1 holds every NIC port.
  */
-int pm_region_get_global(struct pm_region **out)
+int pm_region_get(uint16_t mem_id, struct pm_region **out)
 {
+	struct pm_region *r;
 	int err = 0;
 
-	pthread_mutex_lock(&global_lock);
-	if (!global_region)
-		err = region_create(PM_GLOBAL_MEM_ID, &global_region);
-	if (!err) {
-		global_region->refs++;
-		*out = global_region;
+	pthread_mutex_lock(&regions_lock);
+	for (r = regions; r && r->mem_id != mem_id; r = r->next)
+		;
+	if (!r) {
+		err = region_open(mem_id, &r);
+		if (!err) {
+			r->next = regions;
+			regions = r;
+		}
 	}
-	pthread_mutex_unlock(&global_lock);
+	if (!err) {
+		r->refs++;
+		*out = r;
+	}
+	pthread_mutex_unlock(&regions_lock);
 	return err;
 }
 
 void pm_region_put(struct pm_region *r)
 {
-	pthread_mutex_lock(&global_lock);
+	pthread_mutex_lock(&regions_lock);
 	if (--r->refs == 0) {
-		if (r == global_region)
-			global_region = NULL;
-		region_destroy(r);
+		for (struct pm_region **pp = &regions; *pp; pp = &(*pp)->next) {
+			if (*pp == r) {
+				*pp = r->next;
+				break;
+			}
+		}
+		region_close(r);
 	}
-	pthread_mutex_unlock(&global_lock);
+	pthread_mutex_unlock(&regions_lock);
+}
+
+/* The allocators' lock; a holder that died leaves at worst a lost buffer. */
+void pm_region_lock(struct pm_region *r)
+{
+	if (pthread_mutex_lock(&r->meta->lock) == EOWNERDEAD) {
+		pm_log("mem_id %u: a process died holding the lock", r->mem_id);
+		pthread_mutex_consistent(&r->meta->lock);
+	}
+}
+
+void pm_region_unlock(struct pm_region *r)
+{
+	pthread_mutex_unlock(&r->meta->lock);
 }
 
 static long pool_take(uint8_t *used, uint32_t total)
@@ -140,9 +263,9 @@ static long pool_take(uint8_t *used, uint32_t total)
 
 void *pm_region_alloc_if(struct pm_region *r)
 {
-	pthread_mutex_lock(&r->lock);
-	long i = pool_take(r->if_used, r->if_total);
-	pthread_mutex_unlock(&r->lock);
+	pm_region_lock(r);
+	long i = pool_take(r->meta->if_used, r->if_total);
+	pm_region_unlock(r);
 	if (i < 0)
 		return NULL;
 	char *p = (char *)r->base + r->if_ofs + (size_t)i * r->if_objsize;
@@ -154,16 +277,16 @@ void pm_region_free_if(struct pm_region *r, void *nifp)
 {
 	size_t i = (pm_region_offset(r, nifp) - r->if_ofs) / r->if_objsize;
 
-	pthread_mutex_lock(&r->lock);
-	r->if_used[i] = 0;
-	pthread_mutex_unlock(&r->lock);
+	pm_region_lock(r);
+	r->meta->if_used[i] = 0;
+	pm_region_unlock(r);
 }
 
 struct netmap_ring *pm_region_alloc_ring(struct pm_region *r)
 {
-	pthread_mutex_lock(&r->lock);
-	long i = pool_take(r->ring_used, r->ring_total);
-	pthread_mutex_unlock(&r->lock);
+	pm_region_lock(r);
+	long i = pool_take(r->meta->ring_used, r->ring_total);
+	pm_region_unlock(r);
 	if (i < 0)
 		return NULL;
 	char *p = (char *)r->base + r->ring_ofs + (size_t)i * r->ring_objsize;
@@ -175,53 +298,49 @@ void pm_region_free_ring(struct pm_region *r, struct netmap_ring *ring)
 {
 	size_t i = (pm_region_offset(r, ring) - r->ring_ofs) / r->ring_objsize;
 
-	pthread_mutex_lock(&r->lock);
-	r->ring_used[i] = 0;
-	pthread_mutex_unlock(&r->lock);
+	pm_region_lock(r);
+	r->meta->ring_used[i] = 0;
+	pm_region_unlock(r);
 }
 
-static bool buf_is_used(const struct pm_region *r, uint32_t i)
+static bool buf_is_used(const struct pm_region_meta *m, uint32_t i)
 {
-	return r->buf_used[i / 64] & (1ull << (i % 64));
+	return m->buf_used[i / 64] & (1ull << (i % 64));
 }
 
-static void buf_set(struct pm_region *r, uint32_t i, bool used)
+static void buf_set(struct pm_region_meta *m, uint32_t i, bool used)
 {
 	if (used)
-		r->buf_used[i / 64] |= 1ull << (i % 64);
+		m->buf_used[i / 64] |= 1ull << (i % 64);
 	else
-		r->buf_used[i / 64] &= ~(1ull << (i % 64));
+		m->buf_used[i / 64] &= ~(1ull << (i % 64));
 }
 
 /* Gives each of @n slots a free buffer; all or nothing. */
 int pm_region_alloc_bufs(struct pm_region *r, struct netmap_slot *slots,
 			 uint32_t n)
 {
-	uint32_t got = 0, i = r->buf_hint, scanned = 0;
+	struct pm_region_meta *m = r->meta;
+	uint32_t got = 0, scanned = 0, i;
 
-	pthread_mutex_lock(&r->lock);
-	while (got < n && scanned < r->buf_total) {
+	pm_region_lock(r);
+	for (i = m->buf_hint; got < n && scanned < r->buf_total; scanned++) {
 		if (i >= r->buf_total)
 			i = 2;
-		if (!buf_is_used(r, i)) {
-			buf_set(r, i, true);
-			slots[got].buf_idx = i;
-			slots[got].len = 0;
-			slots[got].flags = 0;
-			slots[got].ptr = 0;
-			got++;
+		if (!buf_is_used(m, i)) {
+			buf_set(m, i, true);
+			slots[got++] = (struct netmap_slot){.buf_idx = i};
 		}
 		i++;
-		scanned++;
 	}
-	r->buf_hint = i;
+	m->buf_hint = i;
 	if (got < n) {
 		while (got > 0)
-			buf_set(r, slots[--got].buf_idx, false);
-		pthread_mutex_unlock(&r->lock);
+			buf_set(m, slots[--got].buf_idx, false);
+		pm_region_unlock(r);
 		return -ENOMEM;
 	}
-	pthread_mutex_unlock(&r->lock);
+	pm_region_unlock(r);
 	return 0;
 }
 
@@ -229,13 +348,13 @@ int pm_region_alloc_bufs(struct pm_region *r, struct netmap_slot *slots,
 void pm_region_free_bufs(struct pm_region *r, const struct netmap_slot *slots,
 			 uint32_t n)
 {
-	pthread_mutex_lock(&r->lock);
+	pm_region_lock(r);
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t i = slots[k].buf_idx;
 		if (i >= 2 && i < r->buf_total)
-			buf_set(r, i, false);
+			buf_set(r->meta, i, false);
 	}
-	pthread_mutex_unlock(&r->lock);
+	pm_region_unlock(r);
 }
 
 void pm_region_info(const struct pm_region *r, struct nmreq_pools_info *pi)

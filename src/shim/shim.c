@@ -233,7 +233,7 @@ PM_PUBLIC void *mmap(void *addr, size_t len, int prot, int flags, int fd,
 		       (intmax_t)off);
 		return MAP_FAILED;
 	}
-	return real.mmap(addr, len, prot, flags, f->port->mem->memfd,
+	return real.mmap(addr, len, prot, flags, f->port->mem->fd,
 			 PM_REGION_META + off);
 }
 
