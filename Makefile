@@ -69,7 +69,7 @@ $(B)/lib/libpktmap-san.a: $(LIB_SAN_OBJ)
 
 $(B)/bin/%: tools/%/*.c $(TOOL_LIB) $(wildcard tools/lib/*.h) $(B)/lib/libpktmap.so
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itools/lib -o $@ $(filter %.c,$^) -L$(B)/lib -lpktmap $(RPATH) $(LIBS) -lm
+	$(CC) $(CFLAGS) -Itools/lib -o $@ $(filter %.c,$^) -L$(B)/lib -lpktmap $(RPATH) $(LIBS) -lpcap -lm
 
 .SECONDEXPANSION:
 $(B)/bin/example-%: $$(wildcard examples/*-%/*.c) $(B)/lib/libpktmap.so

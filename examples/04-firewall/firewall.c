@@ -94,8 +94,7 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* ---- the rules file ------------------------------------------------------
- */
+/* ---- the rules file ---- */
 
 struct parser {
 	const char *file;
@@ -104,6 +103,10 @@ struct parser {
 	int ntok, pos;
 };
 
+static int bad(const struct parser *ps, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Says what is wrong where: "FILE:LINE: message"; returns -1. */
 static int bad(const struct parser *ps, const char *fmt, ...)
 {
 	va_list ap;
@@ -131,7 +134,7 @@ static bool take(struct parser *ps, const char *word)
 	return true;
 }
 
-/* Only plain decimal digits: "08", "+1", "1e3" or "" are not numbers. */
+/* Plain decimal digits only: "+1", "0x10", "1e3" or "" are no numbers. */
 static bool parse_number(const char *s, unsigned long max, unsigned long *out)
 {
 	unsigned long v = 0;
@@ -429,8 +432,7 @@ static int load_rules(const char *file, struct ruleset *rs)
 	return ret;
 }
 
-/* ---- verdicts -------------------------------------------------------------
- */
+/* ---- verdicts ---- */
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -509,8 +511,7 @@ static struct verdict judge(const struct ruleset *rs, unsigned dir,
 	return (struct verdict){rs->default_block, rs->default_line};
 }
 
-/* ---- the data path --------------------------------------------------------
- */
+/* ---- the data path ---- */
 
 static void dump_line(unsigned off, const uint8_t *p, unsigned n)
 {

@@ -495,11 +495,45 @@ static int afp_txsync(struct pm_kring *k, uint32_t end)
 		queued = true;
 	}
 	k->hwcur = i;
+	k->hwtail = pm_prev(k, i); /* copied out: the slots are free again */
 	return queued || a->kick_pending ? tx_kick(k, a) : 0;
 }
 
 /* ---- port -----------------------------------------------------------------
  */
+
+#define MAX_HOST_RINGS 16
+
+/* Queues the interface has in one direction: the default ring count. */
+static uint32_t if_queues(const char *ifname, enum pm_dir dir)
+{
+	char path[128];
+	uint32_t n = 0;
+
+	for (;; n++) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/%s-%u",
+			 ifname, dir == PM_TX ? "tx" : "rx", n);
+		if (access(path, F_OK) != 0)
+			break;
+	}
+	return n ? n : 1;
+}
+
+static int afp_configure(struct pm_port *p, const struct pm_bind_req *req)
+{
+	if (!pm_valid_ifname(req->name)) {
+		pm_log("%s: no such interface", req->name);
+		return -ENXIO;
+	}
+	for (int d = 0; d < 2; d++) {
+		p->nrings[d] = pm_count(req->nrings[d], if_queues(req->name, d),
+					1, PM_MAX_RINGS);
+		p->nslots[d] = pm_count(req->nslots[d], pm_default_slots(),
+					PM_MIN_SLOTS, PM_MAX_SLOTS);
+		p->nhost[d] = pm_count(req->nhost[d], 1, 1, MAX_HOST_RINGS);
+	}
+	return pm_region_get(PM_GLOBAL_MEM_ID, &p->mem);
+}
 
 static void afp_detach(struct pm_port *p)
 {
@@ -632,6 +666,7 @@ static int afp_check(struct pm_port *p)
 
 const struct pm_adapter_ops pm_afpacket_ops = {
     .name = "afpacket",
+    .configure = afp_configure,
     .attach = afp_attach,
     .detach = afp_detach,
     .txsync = afp_txsync,

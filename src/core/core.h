@@ -38,14 +38,35 @@ void pm_log_print(const char *func, const char *fmt, ...)
 /* ---- memory regions ------------------------------------------------------ */
 
 /* netmap's default pool geometry */
-#define PM_IF_OBJSIZE 1024
-#define PM_IF_TOTAL 100
-#define PM_RING_OBJSIZE 36864 /* a ring of up to 2288 slots */
-#define PM_RING_TOTAL 200
-#define PM_BUF_SIZE 2048
-#define PM_BUF_TOTAL 163840
-#define PM_REGION_META (64 * 1024) /* bookkeeping before the netmap area */
+#define PM_IF_OBJSIZE	 1024
+#define PM_IF_TOTAL	 100
+#define PM_RING_OBJSIZE	 36864 /* a ring of up to 2288 slots */
+#define PM_RING_TOTAL	 200
+#define PM_BUF_SIZE	 2048
+#define PM_BUF_TOTAL	 163840
+#define PM_REGION_META	 (64 * 1024) /* bookkeeping before the netmap area */
 #define PM_GLOBAL_MEM_ID 1
+
+/*
+ * One direction of one ring pair of a pipe: a tx ring whose slots move to
+ * an rx ring.  One producer, one consumer, maybe in two processes.
+ */
+struct pm_pipe_dir {
+	uint64_t tx_ofs, rx_ofs; /* the two rings, in the netmap area */
+	_Atomic uint32_t prod;	 /* sent: the tx hwcur, the rx hwtail */
+	_Atomic uint32_t cons;	 /* released by the receiver: its hwcur */
+	_Atomic uint32_t rx_wants_kick, tx_wants_kick; /* about to sleep */
+} __attribute__((aligned(64)));
+
+#define PM_MAX_PIPES	  32
+#define PM_PIPE_MAX_RINGS 4
+
+struct pm_pipe_meta {
+	char name[NETMAP_REQ_IFNAMSIZ]; /* "parent{id" */
+	uint32_t ends;			/* ends registered: 1 master, 2 slave */
+	uint32_t nrings, nslots;
+	struct pm_pipe_dir dir[PM_PIPE_MAX_RINGS][2]; /* [ring][from end] */
+};
 
 /* The shared bookkeeping at the start of a region's object. */
 struct pm_region_meta {
@@ -56,6 +77,7 @@ struct pm_region_meta {
 	uint8_t if_used[PM_IF_TOTAL];
 	uint8_t ring_used[PM_RING_TOTAL];
 	uint64_t buf_used[PM_BUF_TOTAL / 64]; /* bitmap */
+	struct pm_pipe_meta pipes[PM_MAX_PIPES];
 };
 _Static_assert(sizeof(struct pm_region_meta) <= PM_REGION_META,
 	       "region bookkeeping outgrew its pages");
@@ -137,15 +159,24 @@ struct pm_kring {
 	void *priv; /* the adapter's */
 } __attribute__((aligned(64)));
 
+struct pm_bind_req;
+
 struct pm_adapter_ops {
 	const char *name;
+	/*
+	 * The port's ring counts and slots (what the request asks, within
+	 * the adapter's limits) and its memory region (p->mem, referenced).
+	 */
+	int (*configure)(struct pm_port *p, const struct pm_bind_req *req);
+	/* The adapter provides the netmap rings itself, in attach. */
+	bool own_rings;
 	/* Creates the adapter state and fills each kring's wait_fd. */
 	int (*attach)(struct pm_port *p);
 	void (*detach)(struct pm_port *p);
 	/*
-	 * Sends slots [hwcur, end) of a tx ring (all validated, whole frames)
-	 * and moves hwcur past what the kernel took.  Returns 0, or -ENXIO if
-	 * the interface is gone.
+	 * Sends slots [hwcur, end) of a tx ring (all validated, whole frames),
+	 * moves hwcur past what was taken and hwtail to the last slot the
+	 * application may fill.  Returns 0, or -ENXIO if the port is gone.
 	 */
 	int (*txsync)(struct pm_kring *k, uint32_t end);
 	/* Fills free slots [hwtail, hwcur - 1) of an rx ring, moves hwtail. */
@@ -154,9 +185,26 @@ struct pm_adapter_ops {
 	uint64_t (*drops)(struct pm_kring *k);
 	/* After poll saw an error on a ring's fd: 0 if the port still works. */
 	int (*check)(struct pm_port *p);
+	/*
+	 * For rings fed by other processes: before poll sleeps on wait_fd,
+	 * ask the peer for a wake-up; true if work arrived meanwhile.  After
+	 * the sleep, withdraw the request (and drain wait_fd if @woke).
+	 */
+	bool (*arm)(struct pm_kring *k);
+	void (*disarm)(struct pm_kring *k, bool woke);
 };
 
 extern const struct pm_adapter_ops pm_afpacket_ops;
+extern const struct pm_adapter_ops pm_pipe_ops;
+
+#define PM_MAX_RINGS 64
+#define PM_MIN_SLOTS 8
+#define PM_MAX_SLOTS 2048
+
+uint32_t pm_default_slots(void);
+/* @asked, or @dflt when 0, within [lo, hi]. */
+uint32_t pm_count(uint32_t asked, uint32_t dflt, uint32_t lo, uint32_t hi);
+bool pm_valid_ifname(const char *name);
 
 struct pm_port {
 	char name[NETMAP_REQ_IFNAMSIZ];
@@ -183,6 +231,15 @@ struct pm_bind_req {
 	uint32_t nhost[2];
 	uint32_t nslots[2];
 };
+
+/* Sets up a kring on @ring with the library's pointers at hwcur/hwtail. */
+void pm_kring_init(struct pm_kring *k, struct pm_port *p, enum pm_dir dir,
+		   uint32_t id, struct netmap_ring *ring, uint32_t hwcur,
+		   uint32_t hwtail);
+/* A ring of the region with a buffer in each slot; NULL if full. */
+struct netmap_ring *pm_ring_new(struct pm_region *r, uint32_t nslots);
+void pm_ring_delete(struct pm_region *r, struct netmap_ring *ring,
+		    uint32_t nslots);
 
 /* ---- files --------------------------------------------------------------- */
 

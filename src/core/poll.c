@@ -56,27 +56,37 @@ static short file_revents(struct pm_file *f, short events)
 	return rev;
 }
 
-/* The ring descriptors worth sleeping on: those that can make progress. */
+/*
+ * The ring descriptors worth sleeping on: those that can make progress.
+ * Rings fed by another process ask it for a wake-up first (arm); one that
+ * got work meanwhile sets *ready instead.
+ */
 static nfds_t add_wait_fds(struct pm_file *f, short events, struct pollfd *out,
-			   nfds_t room)
+			   struct pm_kring **armed, nfds_t room, bool *ready)
 {
+	struct pm_port *p = f->port;
 	nfds_t n = 0;
 
-	if (!f->port)
+	if (!p)
 		return 0;
-	for (uint32_t i = f->first[PM_RX];
-	     (events & POLLIN) && i < f->last[PM_RX] && n < room; i++) {
-		struct pm_kring *k = &f->port->rings[PM_RX][i];
-		if (pm_next(k, k->hwtail) != k->hwcur) /* room for frames */
+	for (int d = 0; d < 2; d++) {
+		for (uint32_t i = f->first[d]; i < f->last[d] && n < room;
+		     i++) {
+			struct pm_kring *k = &p->rings[d][i];
+			bool wanted =
+			    d == PM_RX
+				? (events & POLLIN) &&
+				      pm_next(k, k->hwtail) != k->hwcur
+				: k->hwcur != k->rhead ||
+				      ((events & POLLOUT) && !ring_has_work(k));
+			if (!wanted || k->wait_fd < 0)
+				continue;
+			armed[n] = p->ops->arm ? k : NULL;
+			if (armed[n] && p->ops->arm(k))
+				*ready = true;
 			out[n++] =
 			    (struct pollfd){k->wait_fd, k->wait_events, 0};
-	}
-	for (uint32_t i = f->first[PM_TX]; i < f->last[PM_TX] && n < room;
-	     i++) {
-		struct pm_kring *k = &f->port->rings[PM_TX][i];
-		if (k->hwcur != k->rhead) /* frames wait for the kernel */
-			out[n++] =
-			    (struct pollfd){k->wait_fd, k->wait_events, 0};
+		}
 	}
 	return n;
 }
@@ -115,6 +125,7 @@ int pm_poll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
 {
 	struct pollfd stack_w[STACK_FDS], *w = stack_w;
 	nfds_t stack_owner[STACK_FDS], *owner = stack_owner;
+	struct pm_kring *stack_armed[STACK_FDS], **armed = stack_armed;
 	int64_t deadline = 0;
 	nfds_t cap = n;
 	int ret = -1;
@@ -130,7 +141,8 @@ int pm_poll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
 	if (cap > STACK_FDS) {
 		w = malloc(cap * sizeof(*w));
 		owner = malloc(cap * sizeof(*owner));
-		if (!w || !owner) {
+		armed = malloc(cap * sizeof(*armed));
+		if (!w || !owner || !armed) {
 			errno = ENOMEM;
 			goto out;
 		}
@@ -138,20 +150,24 @@ int pm_poll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
 
 	for (;;) {
 		int nm_ready = 0, other_ready = 0;
-		bool ring_woke = false;
+		bool ring_woke = false, progress = false;
 		nfds_t m = 0;
 
 		for (nfds_t i = 0; i < n; i++) {
 			struct pm_file *f = pm_fd_lookup(fds[i].fd);
 			nfds_t added = 1;
+			armed[m] = NULL;
 			if (!f) {
 				w[m] = (struct pollfd){fds[i].fd, fds[i].events,
 						       0};
 			} else {
 				fds[i].revents = file_revents(f, fds[i].events);
 				nm_ready += fds[i].revents != 0;
-				added = add_wait_fds(f, fds[i].events, w + m,
-						     cap - m);
+				added = nm_ready
+					    ? 0
+					    : add_wait_fds(f, fds[i].events,
+							   w + m, armed + m,
+							   cap - m, &progress);
 			}
 			for (nfds_t j = 0; j < added; j++)
 				owner[m++] = i;
@@ -160,11 +176,11 @@ int pm_poll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
 		int64_t left = timeout ? deadline - now_ns() : 0;
 		bool expired = timeout && left <= 0;
 		struct timespec t = {0, 0};
-		if (timeout && !nm_ready && !expired) {
+		if (timeout && !nm_ready && !progress && !expired) {
 			t.tv_sec = left / 1000000000ll;
 			t.tv_nsec = left % 1000000000ll;
 		}
-		bool forever = !timeout && !nm_ready;
+		bool forever = !timeout && !nm_ready && !progress;
 		int r = pm_libc.ppoll(w, m, forever ? NULL : &t, sigmask);
 		if (r < 0) {
 			if (!nm_ready)
@@ -175,6 +191,9 @@ int pm_poll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
 		for (nfds_t j = 0; j < m; j++) {
 			struct pollfd *u = &fds[owner[j]];
 			struct pm_file *f = pm_fd_lookup(u->fd);
+			if (armed[j])
+				armed[j]->port->ops->disarm(
+				    armed[j], r > 0 && (w[j].revents & POLLIN));
 			if (!f) {
 				u->revents = w[j].revents;
 				other_ready += u->revents != 0;
@@ -186,13 +205,14 @@ int pm_poll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
 			}
 		}
 		ret = nm_ready + other_ready;
-		if (ret || (expired && !ring_woke))
+		if (ret || (expired && !ring_woke && !progress))
 			goto out;
 	}
 out:
 	if (w != stack_w) {
 		free(w);
 		free(owner);
+		free(armed);
 	}
 	return ret;
 }

@@ -14,66 +14,41 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_RINGS      64
-#define MIN_SLOTS      8
-#define MAX_SLOTS      2048
-#define DEFAULT_SLOTS  1024
-#define MAX_HOST_RINGS 16
-
 static pthread_mutex_t ports_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pm_port *ports;
 
-static uint32_t default_slots(void)
+uint32_t pm_default_slots(void)
 {
 	const char *s = getenv("PKTMAP_SLOTS");
 	long n = s ? strtol(s, NULL, 0) : 0;
 
-	return n >= MIN_SLOTS && n <= MAX_SLOTS ? (uint32_t)n : DEFAULT_SLOTS;
+	return n >= PM_MIN_SLOTS && n <= PM_MAX_SLOTS ? (uint32_t)n : 1024;
 }
 
-/* Queues the interface has in one direction: the default ring count. */
-static uint32_t if_queues(const char *ifname, enum pm_dir dir)
-{
-	char path[128];
-	uint32_t n = 0;
-
-	for (;; n++) {
-		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/%s-%u",
-			 ifname, dir == PM_TX ? "tx" : "rx", n);
-		if (access(path, F_OK) != 0)
-			break;
-	}
-	return n ? n : 1;
-}
-
-static bool valid_ifname(const char *name)
+bool pm_valid_ifname(const char *name)
 {
 	size_t len = strnlen(name, IF_NAMESIZE);
 
 	return len > 0 && len < IF_NAMESIZE && if_nametoindex(name) != 0;
 }
 
-/* Unsupported-yet port kinds get a clear error instead of a wrong port. */
-static int check_port_kind(const char *name)
+/* Which adapter serves a port name. */
+static const struct pm_adapter_ops *adapter_for(const char *name)
 {
-	if (strncmp(name, NM_BDG_NAME, strlen(NM_BDG_NAME)) == 0 ||
-	    strpbrk(name, "{}")) {
-		pm_log("%s: VALE ports and pipes are not available yet", name);
-		return -EOPNOTSUPP;
-	}
-	if (!valid_ifname(name)) {
-		pm_log("%s: no such interface", name);
-		return -ENXIO;
-	}
-	return 0;
+	if (strpbrk(name, "{}"))
+		return &pm_pipe_ops;
+	if (strncmp(name, NM_BDG_NAME, strlen(NM_BDG_NAME)) == 0)
+		return NULL;
+	return &pm_afpacket_ops;
 }
 
-static void kring_init(struct pm_kring *k, struct pm_port *p, enum pm_dir dir,
-		       uint32_t id)
+void pm_kring_init(struct pm_kring *k, struct pm_port *p, enum pm_dir dir,
+		   uint32_t id, struct netmap_ring *ring, uint32_t hwcur,
+		   uint32_t hwtail)
 {
-	struct netmap_ring *ring = k->ring;
 	struct pm_region *r = p->mem;
 
+	k->ring = ring;
 	k->port = p;
 	k->dir = dir;
 	k->id = id;
@@ -89,25 +64,41 @@ static void kring_init(struct pm_kring *k, struct pm_port *p, enum pm_dir dir,
 	*(uint32_t *)&ring->nr_buf_size = r->buf_size;
 	*(uint16_t *)&ring->ringid = (uint16_t)id;
 	*(uint16_t *)&ring->dir = (uint16_t)dir;
-	/* netmap's initial state: tx owns all but one slot, rx owns none */
-	k->hwcur = 0;
-	k->hwtail = dir == PM_TX ? k->nslots - 1 : 0;
-	k->rhead = k->rcur = 0;
-	k->rtail = k->hwtail;
-	ring->head = ring->cur = 0;
-	*(uint32_t *)&ring->tail = k->hwtail;
+	k->hwcur = k->rhead = k->rcur = hwcur;
+	k->hwtail = k->rtail = hwtail;
+	ring->head = ring->cur = hwcur;
+	*(uint32_t *)&ring->tail = hwtail;
 }
 
+/* A new ring with buffers in every slot: NULL when the region is full. */
+struct netmap_ring *pm_ring_new(struct pm_region *r, uint32_t nslots)
+{
+	struct netmap_ring *ring = pm_region_alloc_ring(r);
+
+	if (ring && pm_region_alloc_bufs(r, ring->slot, nslots) < 0) {
+		pm_region_free_ring(r, ring);
+		ring = NULL;
+	}
+	return ring;
+}
+
+void pm_ring_delete(struct pm_region *r, struct netmap_ring *ring,
+		    uint32_t nslots)
+{
+	pm_region_free_bufs(r, ring->slot, nslots);
+	pm_region_free_ring(r, ring);
+}
+
+/* The krings, and the rings unless the adapter keeps its own. */
 static void port_free_rings(struct pm_port *p)
 {
 	for (int d = 0; d < 2; d++) {
-		for (uint32_t i = 0; p->rings[d] && i < pm_port_krings(p, d);
+		for (uint32_t i = 0; !p->ops->own_rings && p->rings[d] &&
+				     i < pm_port_krings(p, d);
 		     i++) {
 			struct pm_kring *k = &p->rings[d][i];
-			if (!k->ring)
-				continue;
-			pm_region_free_bufs(p->mem, k->ring->slot, k->nslots);
-			pm_region_free_ring(p->mem, k->ring);
+			if (k->ring)
+				pm_ring_delete(p->mem, k->ring, k->nslots);
 		}
 		free(p->rings[d]);
 		p->rings[d] = NULL;
@@ -118,33 +109,42 @@ static int port_alloc_rings(struct pm_port *p)
 {
 	for (int d = 0; d < 2; d++) {
 		uint32_t n = pm_port_krings(p, d);
-		p->rings[d] = aligned_alloc(64, n * sizeof(struct pm_kring));
+		p->rings[d] =
+		    aligned_alloc(64, (n ? n : 1) * sizeof(struct pm_kring));
 		if (!p->rings[d])
 			return -ENOMEM;
 		memset(p->rings[d], 0, n * sizeof(struct pm_kring));
-		for (uint32_t i = 0; i < n; i++) {
-			struct pm_kring *k = &p->rings[d][i];
-			k->ring = pm_region_alloc_ring(p->mem);
-			if (!k->ring)
+		for (uint32_t i = 0; !p->ops->own_rings && i < n; i++) {
+			struct netmap_ring *ring =
+			    pm_ring_new(p->mem, p->nslots[d]);
+			if (!ring)
 				return -ENOMEM;
-			if (pm_region_alloc_bufs(p->mem, k->ring->slot,
-						 p->nslots[d]) < 0) {
-				pm_region_free_ring(p->mem, k->ring);
-				k->ring = NULL;
-				return -ENOMEM;
-			}
-			kring_init(k, p, (enum pm_dir)d, i);
+			/* netmap's initial state: tx owns all but one slot */
+			pm_kring_init(&p->rings[d][i], p, (enum pm_dir)d, i,
+				      ring, 0,
+				      d == PM_TX ? p->nslots[d] - 1 : 0);
 		}
 	}
 	return 0;
 }
 
-static uint32_t clamp_count(uint32_t asked, uint32_t dflt, uint32_t lo,
-			    uint32_t hi)
+uint32_t pm_count(uint32_t asked, uint32_t dflt, uint32_t lo, uint32_t hi)
 {
 	uint32_t n = asked ? asked : dflt;
 
 	return n < lo ? lo : n > hi ? hi : n;
+}
+
+/* Geometry and memory of a port named @req->name, not yet created. */
+static int port_configure(struct pm_port *p, const struct pm_bind_req *req)
+{
+	snprintf(p->name, sizeof(p->name), "%s", req->name);
+	p->ops = adapter_for(req->name);
+	if (!p->ops) {
+		pm_log("%s: VALE ports are not available yet", req->name);
+		return -EOPNOTSUPP;
+	}
+	return p->ops->configure(p, req);
 }
 
 static int port_create(const struct pm_bind_req *req, struct pm_port **out)
@@ -154,17 +154,7 @@ static int port_create(const struct pm_bind_req *req, struct pm_port **out)
 
 	if (!p)
 		return -ENOMEM;
-	snprintf(p->name, sizeof(p->name), "%s", req->name);
-	p->ops = &pm_afpacket_ops;
-	for (int d = 0; d < 2; d++) {
-		p->nrings[d] = clamp_count(req->nrings[d],
-					   if_queues(req->name, (enum pm_dir)d),
-					   1, MAX_RINGS);
-		p->nslots[d] = clamp_count(req->nslots[d], default_slots(),
-					   MIN_SLOTS, MAX_SLOTS);
-		p->nhost[d] = clamp_count(req->nhost[d], 1, 1, MAX_HOST_RINGS);
-	}
-	err = pm_region_get(PM_GLOBAL_MEM_ID, &p->mem);
+	err = port_configure(p, req);
 	if (err)
 		goto free_port;
 	err = port_alloc_rings(p);
@@ -173,9 +163,9 @@ static int port_create(const struct pm_bind_req *req, struct pm_port **out)
 	err = p->ops->attach(p);
 	if (err)
 		goto free_rings;
-	pm_log("%s: %u tx and %u rx rings of %u/%u slots (%s)", p->name,
-	       p->nrings[PM_TX], p->nrings[PM_RX], p->nslots[PM_TX],
-	       p->nslots[PM_RX], p->ops->name);
+	pm_log("%s: %u tx and %u rx rings of %u/%u slots (%s, mem_id %u)",
+	       p->name, p->nrings[PM_TX], p->nrings[PM_RX], p->nslots[PM_TX],
+	       p->nslots[PM_RX], p->ops->name, p->mem->mem_id);
 	*out = p;
 	return 0;
 
@@ -362,7 +352,7 @@ static int validate_request(const struct pm_bind_req *req)
 		pm_log("%s: null ports are not supported", req->name);
 		return -EOPNOTSUPP;
 	}
-	return check_port_kind(req->name);
+	return 0;
 }
 
 int pm_file_register(struct pm_file *f, const struct pm_bind_req *req)
@@ -417,36 +407,32 @@ out:
 
 int pm_port_info(const char *name, struct nmreq_port_info_get *info)
 {
-	struct pm_region *mem;
-	int err = check_port_kind(name);
+	struct pm_bind_req req = {.name = name};
+	struct pm_port tmp = {0}, *p;
+	int err = 0;
 
-	if (err)
-		return err;
-	memset(info, 0, sizeof(*info));
 	pthread_mutex_lock(&ports_lock);
-	struct pm_port *p = port_find(name);
-	for (int d = 0; d < 2; d++) {
-		uint32_t rings = p ? p->nrings[d] : if_queues(name, d);
-		uint32_t host = p ? p->nhost[d] : 1;
-		uint32_t slots = p ? p->nslots[d] : default_slots();
-		if (d == PM_TX) {
-			info->nr_tx_rings = (uint16_t)rings;
-			info->nr_host_tx_rings = (uint16_t)host;
-			info->nr_tx_slots = slots;
-		} else {
-			info->nr_rx_rings = (uint16_t)rings;
-			info->nr_host_rx_rings = (uint16_t)host;
-			info->nr_rx_slots = slots;
-		}
+	p = port_find(name);
+	if (!p) {
+		p = &tmp;
+		err = port_configure(p, &req);
 	}
+	if (!err) {
+		*info = (struct nmreq_port_info_get){
+		    .nr_memsize = p->mem->size,
+		    .nr_tx_slots = p->nslots[PM_TX],
+		    .nr_rx_slots = p->nslots[PM_RX],
+		    .nr_tx_rings = (uint16_t)p->nrings[PM_TX],
+		    .nr_rx_rings = (uint16_t)p->nrings[PM_RX],
+		    .nr_host_tx_rings = (uint16_t)p->nhost[PM_TX],
+		    .nr_host_rx_rings = (uint16_t)p->nhost[PM_RX],
+		    .nr_mem_id = p->mem->mem_id,
+		};
+	}
+	if (p == &tmp && tmp.mem)
+		pm_region_put(tmp.mem);
 	pthread_mutex_unlock(&ports_lock);
-	err = pm_region_get(PM_GLOBAL_MEM_ID, &mem);
-	if (err)
-		return err;
-	info->nr_memsize = mem->size;
-	info->nr_mem_id = mem->mem_id;
-	pm_region_put(mem);
-	return 0;
+	return err;
 }
 
 struct pm_file *pm_file_new(void)

@@ -10,8 +10,8 @@
  * bytes (struct pm_region_meta, not mapped by applications) hold the
  * allocators under a robust process-shared mutex, so a process that dies
  * while allocating cannot wedge the others.  Each user holds a shared
- * flock on it; the last one out unlinks it, and an object nobody holds
- * (its users were all killed) is initialised afresh by the next one.
+ * flock on it; the last one out unlinks it, and objects nobody holds
+ * (their users were all killed) are collected when a region is opened.
  * Pages are only backed when touched, so the pools have netmap's sizes.
  */
 #include "core.h"
@@ -23,9 +23,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
+#include <dirent.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #define REGION_MAGIC 0x706b6d7072656731ull /* "pkmpreg1" */
@@ -49,29 +48,20 @@ static void region_name(uint16_t mem_id, char *buf, size_t len)
 }
 
 /*
- * Serialises the creation and the last close of regions between
- * processes: an abstract socket's name, released if its holder dies.
+ * Serialises creating, collecting and the last close of regions between
+ * all processes: a flock on the /dev/shm directory itself, released by the
+ * kernel if its holder dies, and leaving no file behind.
  */
 static int init_lock(void)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	socklen_t len;
+	int fd = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-			  (size_t)snprintf(sun.sun_path + 1,
-					   sizeof(sun.sun_path) - 1,
-					   "pktmap/%u/regions",
-					   (unsigned)getuid()));
-	while (bind(fd, (struct sockaddr *)&sun, len) < 0) {
-		if (errno != EADDRINUSE) {
-			int err = -errno;
-			pm_libc.close(fd);
-			return err;
-		}
-		usleep(200);
+	if (flock(fd, LOCK_EX) < 0) {
+		int err = -errno;
+		pm_libc.close(fd);
+		return err;
 	}
 	return fd;
 }
@@ -79,6 +69,36 @@ static int init_lock(void)
 static void init_unlock(int fd)
 {
 	pm_libc.close(fd);
+}
+
+/*
+ * Removes this user's region objects that nobody holds: left behind when
+ * every process using one was killed.  Called with the init lock held.
+ */
+static void collect_stale(void)
+{
+	char prefix[32];
+	struct dirent *e;
+	DIR *dir = opendir("/dev/shm");
+
+	if (!dir)
+		return;
+	int n =
+	    snprintf(prefix, sizeof(prefix), "pktmap.%u.", (unsigned)getuid());
+	while ((e = readdir(dir))) {
+		if (strncmp(e->d_name, prefix, (size_t)n) != 0)
+			continue;
+		int fd = openat(dirfd(dir), e->d_name,
+				O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			pm_log("removing stale %s", e->d_name);
+			unlinkat(dirfd(dir), e->d_name, 0);
+		}
+		pm_libc.close(fd);
+	}
+	closedir(dir);
 }
 
 static void geometry(struct pm_region *r)
@@ -91,8 +111,8 @@ static void geometry(struct pm_region *r)
 	r->buf_total = PM_BUF_TOTAL;
 	r->if_ofs = 0;
 	r->ring_ofs = page_align((size_t)r->if_objsize * r->if_total);
-	r->buf_ofs = page_align(r->ring_ofs +
-				(size_t)r->ring_objsize * r->ring_total);
+	r->buf_ofs =
+	    page_align(r->ring_ofs + (size_t)r->ring_objsize * r->ring_total);
 	r->size = r->buf_ofs + (size_t)r->buf_size * r->buf_total;
 }
 
@@ -108,6 +128,8 @@ static int meta_init(struct pm_region_meta *m, uint16_t mem_id)
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
 	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	/* pipes find-or-create under it, and creating allocates under it */
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&m->lock, &a);
 	pthread_mutexattr_destroy(&a);
 	__atomic_store_n(&m->magic, REGION_MAGIC, __ATOMIC_RELEASE);
@@ -122,8 +144,8 @@ static int region_map(struct pm_region *r, bool fresh)
 		return -errno;
 	if (fresh && ftruncate(r->fd, (off_t)total) < 0)
 		return -errno;
-	r->meta = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd,
-		       0);
+	r->meta =
+	    mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
 	if (r->meta == MAP_FAILED) {
 		r->meta = NULL;
 		return -errno;
@@ -150,6 +172,7 @@ static int region_open(uint16_t mem_id, struct pm_region **out)
 		free(r);
 		return lock;
 	}
+	collect_stale();
 	r->fd = shm_open(r->name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (r->fd < 0) {
 		err = -errno;
@@ -179,18 +202,25 @@ unlock:
 	return err;
 }
 
+/*
+ * Our descriptor goes first: a forked child may share it, and its lock
+ * with it.  Then a fresh descriptor gets the exclusive lock only if no
+ * process anywhere still holds the region: then the name goes too.
+ */
 static void region_close(struct pm_region *r)
 {
 	int lock = init_lock();
 
 	munmap(r->meta, PM_REGION_META + r->size);
-	flock(r->fd, LOCK_UN);
-	/* the last user anywhere removes the object */
-	if (lock >= 0 && flock(r->fd, LOCK_EX | LOCK_NB) == 0)
-		shm_unlink(r->name);
 	pm_libc.close(r->fd);
-	if (lock >= 0)
+	if (lock >= 0) {
+		int fd = shm_open(r->name, O_RDWR | O_CLOEXEC, 0);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+			shm_unlink(r->name);
+		if (fd >= 0)
+			pm_libc.close(fd);
 		init_unlock(lock);
+	}
 	free(r);
 }
 

@@ -106,9 +106,7 @@ int pm_txsync(struct pm_kring *k)
 	k->rhead = head;
 	k->rcur = cur;
 	end = tx_sendable_end(k, head, &bad);
-	err = k->hwcur == end ? 0 : k->port->ops->txsync(k, end);
-	/* everything sent is free again: tx owns all slots up to hwcur */
-	k->hwtail = pm_prev(k, k->hwcur);
+	err = k->port->ops->txsync(k, end);
 	publish_tail(k);
 	if (ring->flags & NR_TIMESTAMP)
 		gettimeofday(&ring->ts, NULL);

@@ -350,8 +350,6 @@ static const struct open_err open_errs[] = {
     {"netmap:lo@2", EINVAL, ENOMEM, "no memory id 2 for lo"},
     {"vale0:p", EOPNOTSUPP, EINVAL, "VALE"},
     {"vale:p1{2", EOPNOTSUPP, EINVAL, "VALE pipe"},
-    {"netmap:lo{1", EOPNOTSUPP, EINVAL, "pipe, master end"},
-    {"netmap:lo}1", EOPNOTSUPP, EINVAL, "pipe, slave end"},
     {"netmap:lo/z", EOPNOTSUPP, EINVAL, "zero-copy monitor"},
     {"netmap:lo/r", EOPNOTSUPP, EINVAL, "rx monitor"},
     {"netmap:lo@offset=64", EOPNOTSUPP, EINVAL, "offsets"},

@@ -2,6 +2,7 @@
 /* Building and parsing UDP/IPv4 test frames. */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "frame.h"
@@ -121,4 +122,100 @@ void frame_format_mac(const uint8_t mac[6], char *buf, size_t len)
 {
 	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
 		 mac[2], mac[3], mac[4], mac[5]);
+}
+
+/* "PORT[-PORT]" */
+static int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	unsigned long a, b;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	a = strtoul(s, &end, 10);
+	b = a;
+	if (*end == '-') {
+		if (end[1] < '0' || end[1] > '9')
+			return -1;
+		b = strtoul(end + 1, &end, 10);
+	}
+	if (*end || a > 65535 || b > 65535 || b < a)
+		return -1;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
+/* A dotted quad of at most @n characters of @s, into host order. */
+static int parse_ip_n(const char *s, size_t n, uint32_t *ip)
+{
+	char buf[INET_ADDRSTRLEN];
+	struct in_addr a;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (frame_parse_ipv4(buf, &a))
+		return -1;
+	*ip = ntohl(a.s_addr);
+	return 0;
+}
+
+/* pkt-gen's form "IP:PORT-IP:PORT" */
+static int parse_pktgen_range(const char *s, const char *dash,
+			      struct frame_range *r)
+{
+	const char *c1 = strchr(s, ':'), *c2 = strchr(dash, ':');
+	char ports[16];
+
+	if (!c1 || c1 > dash || !c2)
+		return -1;
+	if (parse_ip_n(s, c1 - s, &r->ip_lo) ||
+	    parse_ip_n(dash + 1, c2 - dash - 1, &r->ip_hi))
+		return -1;
+	if ((size_t)(dash - c1) > 6 || strlen(c2 + 1) > 5)
+		return -1;
+	snprintf(ports, sizeof(ports), "%.*s-%s", (int)(dash - c1 - 1), c1 + 1,
+		 c2 + 1);
+	r->has_port = 1;
+	return parse_port_range(ports, &r->port_lo, &r->port_hi);
+}
+
+int frame_parse_range(const char *s, struct frame_range *r)
+{
+	const char *colon = strchr(s, ':');
+	size_t ip_part = colon ? (size_t)(colon - s) : strlen(s);
+	const char *dash = memchr(s, '-', ip_part);
+
+	memset(r, 0, sizeof(*r));
+	if (colon && strchr(colon, '-') && strchr(colon + 1, ':')) {
+		if (parse_pktgen_range(s, strchr(colon, '-'), r))
+			return -1;
+		return r->ip_hi < r->ip_lo ? -1 : 0;
+	}
+	if (dash) {
+		if (parse_ip_n(s, dash - s, &r->ip_lo) ||
+		    parse_ip_n(dash + 1, ip_part - (dash - s) - 1, &r->ip_hi))
+			return -1;
+	} else {
+		if (parse_ip_n(s, ip_part, &r->ip_lo))
+			return -1;
+		r->ip_hi = r->ip_lo;
+	}
+	if (r->ip_hi < r->ip_lo)
+		return -1;
+	if (!colon)
+		return 0;
+	r->has_port = 1;
+	return parse_port_range(colon + 1, &r->port_lo, &r->port_hi);
+}
+
+uint64_t frame_range_size(const struct frame_range *r)
+{
+	uint64_t n = (uint64_t)r->ip_hi - r->ip_lo + 1;
+
+	if (r->has_port)
+		n *= (uint64_t)r->port_hi - r->port_lo + 1;
+	return n;
 }

@@ -61,6 +61,22 @@ int frame_parse_ipv4(const char *s, struct in_addr *ip);
 
 void frame_format_mac(const uint8_t mac[6], char *buf, size_t len);
 
+/* An address range and, optionally, a UDP port range; bounds included. */
+struct frame_range {
+	uint32_t ip_lo, ip_hi;	   /* host order */
+	uint16_t port_lo, port_hi; /* valid when has_port */
+	int has_port;
+};
+
+/*
+ * Parses "IP[-IP][:PORT[-PORT]]" (or pkt-gen's "IP:PORT-IP:PORT") into @r;
+ * 0, or -1 if malformed or a range runs backwards.
+ */
+int frame_parse_range(const char *s, struct frame_range *r);
+
+/* Addresses times ports in @r (ports count 1 when it has none). */
+uint64_t frame_range_size(const struct frame_range *r);
+
 /* Big-endian loads and stores at any alignment. */
 static inline uint16_t frame_get16(const uint8_t *p)
 {

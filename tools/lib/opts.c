@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +25,22 @@ static size_t opts_count(const struct opt *o)
 	return n;
 }
 
-static void usage_hint(const struct opt_prog *prog)
+static __attribute__((noreturn)) void usage_hint(const struct opt_prog *prog)
 {
 	fprintf(stderr, "Try '%s --help' for more information.\n", prog->name);
 	exit(2);
+}
+
+void opts_die(const struct opt_prog *prog, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_err("%s", msg);
+	usage_hint(prog);
 }
 
 static void bad_value(const struct opt_prog *prog, const struct opt *o,
@@ -130,6 +143,21 @@ static void set_enum(const struct opt_prog *prog, const struct opt *o,
 	bad_value(prog, o, arg, why);
 }
 
+static void add_to_list(const struct opt_prog *prog, const struct opt *o,
+			const char *arg, void *field)
+{
+	struct opt_list *l = field;
+	unsigned int max =
+	    o->max && o->max < OPT_LIST_MAX ? (unsigned)o->max : OPT_LIST_MAX;
+	char why[64];
+
+	if (l->n >= max) {
+		snprintf(why, sizeof(why), "given more than %u times", max);
+		bad_value(prog, o, arg, why);
+	}
+	l->v[l->n++] = arg;
+}
+
 static void set_value(const struct opt_prog *prog, const struct opt *o,
 		      const char *arg, void *cfg)
 {
@@ -159,6 +187,9 @@ static void set_value(const struct opt_prog *prog, const struct opt *o,
 	case OPT_IPV4:
 		if (frame_parse_ipv4(arg, field))
 			bad_value(prog, o, arg, "not an IPv4 address");
+		break;
+	case OPT_STR_LIST:
+		add_to_list(prog, o, arg, field);
 		break;
 	}
 }
@@ -303,6 +334,8 @@ static void default_str(const struct opt *o, const void *cfg, char *buf,
 		if (inet_ntop(AF_INET, field, ip, sizeof(ip)) &&
 		    strcmp(ip, "0.0.0.0"))
 			snprintf(buf, len, "%s", ip);
+		break;
+	case OPT_STR_LIST:
 		break;
 	}
 }

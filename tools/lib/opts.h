@@ -29,13 +29,22 @@
 #include <stdint.h>
 
 enum opt_type {
-	OPT_FLAG,   /* bool; takes no value */
-	OPT_UINT,   /* uint64_t; decimal or 0x hex, optional k/m/g suffix */
-	OPT_DOUBLE, /* double; non-negative */
-	OPT_STR,    /* const char *, pointing into argv */
-	OPT_ENUM,   /* unsigned int: index of the value in .choices */
-	OPT_MAC,    /* uint8_t[6]; "aa:bb:cc:dd:ee:ff" */
-	OPT_IPV4,   /* struct in_addr, network order; dotted quad */
+	OPT_FLAG,     /* bool; takes no value */
+	OPT_UINT,     /* uint64_t; decimal or 0x hex, optional k/m/g suffix */
+	OPT_DOUBLE,   /* double; non-negative */
+	OPT_STR,      /* const char *, pointing into argv */
+	OPT_ENUM,     /* unsigned int: index of the value in .choices */
+	OPT_MAC,      /* uint8_t[6]; "aa:bb:cc:dd:ee:ff" */
+	OPT_IPV4,     /* struct in_addr, network order; dotted quad */
+	OPT_STR_LIST, /* struct opt_list; the option may repeat, .max times */
+};
+
+#define OPT_LIST_MAX 8
+
+/* The values of a repeatable option, in command-line order. */
+struct opt_list {
+	const char *v[OPT_LIST_MAX];
+	unsigned int n;
 };
 
 #define OPT_REQUIRED .required = 1
@@ -76,6 +85,13 @@ struct opt_prog {
  * there is none); exits 2 on bad usage and 0 after --help.
  */
 int opts_parse(const struct opt_prog *prog, int argc, char **argv, void *cfg);
+
+/*
+ * Bad usage found after parsing (a bad combination of options): prints the
+ * message and the --help hint, exits 2.
+ */
+void opts_die(const struct opt_prog *prog, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
 
 /* Prints the help, with the defaults found in @cfg (may be NULL). */
 void opts_usage(const struct opt_prog *prog, const void *cfg, FILE *f);

@@ -57,6 +57,23 @@ void stats_live(FILE *f, const char *label, struct stats_meter *m,
 	m->t_ns = now;
 }
 
+void stats_interval(struct stats_meter *m, uint64_t packets, uint64_t bytes,
+		    char *buf, size_t len)
+{
+	uint64_t now = stats_now_ns();
+	double dt = (now - m->t_ns) / 1e9;
+	char pps[16], bps[16];
+
+	if (dt <= 0)
+		dt = 1e-9;
+	stats_fmt_si(pps, sizeof(pps), (packets - m->packets) / dt);
+	stats_fmt_si(bps, sizeof(bps), (bytes - m->bytes) * 8.0 / dt);
+	snprintf(buf, len, "%s pps %s bps", pps, bps);
+	m->packets = packets;
+	m->bytes = bytes;
+	m->t_ns = now;
+}
+
 void stats_summary(FILE *f, const char *label, uint64_t packets, uint64_t bytes,
 		   double seconds)
 {

@@ -30,6 +30,13 @@ void stats_live(FILE *f, const char *label, struct stats_meter *m,
 		uint64_t packets, uint64_t bytes, uint64_t drops);
 
 /*
+ * Writes "<pps> pps <bps> bps" for the interval since the last call (or the
+ * start) into @buf and moves the meter on: for lines with several meters.
+ */
+void stats_interval(struct stats_meter *m, uint64_t packets, uint64_t bytes,
+		    char *buf, size_t len);
+
+/*
  * Prints "<label>: <N> packets <B> bytes in <S> s, <pps> pps <bps> bps".
  * Rates are 0 when @seconds is 0.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What every pktmap tool includes: logging, option tables, rates, frames,
- * and a clean stop on SIGINT/SIGTERM.
+ * ports and rings, and a clean stop on SIGINT/SIGTERM.
  */
 #ifndef TOOLS_TOOL_H
 #define TOOLS_TOOL_H
@@ -11,6 +11,8 @@
 #include "frame.h"
 #include "log.h"
 #include "opts.h"
+#include "port.h"
+#include "ring.h"
 #include "stats.h"
 
 /* Set by SIGINT/SIGTERM once tool_stop_on_signals() has run; loops poll it. */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
+/* # LIBS: -lpcap (replay.c reads pcap files with libpcap) */
 /*
  * pktmap-gen: sends and receives UDP/IPv4 test traffic on a netmap port, the
  * role netmap's pkt-gen plays.  One thread per ring; every thread loops on
@@ -6,54 +7,37 @@
  *
  * The txseq/rxseq modes carry a sequence number and a payload derived from it,
  * so the receiver can check order and content byte for byte, per flow.
+ * ping/pong (ping.c) measure latency; --replay (replay.c) sends a pcap file.
  */
 #include <endian.h>
 #include <errno.h>
-#include <net/if.h>
 #include <poll.h>
-#include <pthread.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#define NETMAP_WITH_LIBS
-#include <net/netmap_user.h>
 #include <pktmap.h>
 
-#include "tool.h"
+#include "gen.h"
 
-#define MAX_THREADS  64
 #define POLL_MS	     100 /* how often a waiting thread looks at stop */
 #define MAIN_TICK_NS 20000000ULL
-#define DRAIN_NS     3000000000ULL  /* bound on waiting for tx to finish */
-#define SEQ_MAGIC    0x706b6d31u    /* "pkm1" */
-#define SEQ_HDR_LEN  12		    /* magic + 64-bit sequence number */
-#define SEQ_WINDOW   65536	    /* sequence numbers remembered per flow */
-#define FLOW_SLOTS   1024	    /* flows tracked per receive thread */
-#define GATHER_MAX   (65536 + 4096) /* beyond any IPv4 frame */
+#define DRAIN_NS     3000000000ULL /* bound on waiting for tx to finish */
+#define SEQ_MAGIC    0x706b6d31u   /* "pkm1" */
+#define SEQ_HDR_LEN  12		   /* magic + 64-bit sequence number */
+#define SEQ_WINDOW   65536	   /* sequence numbers remembered per flow */
+#define FLOW_SLOTS   1024	   /* flows tracked per receive thread */
 
-enum mode { MODE_TX, MODE_RX, MODE_TXSEQ, MODE_RXSEQ };
-static const char *const mode_names[] = {"tx", "rx", "txseq", "rxseq", NULL};
-
-struct cfg {
-	const char *port;
-	unsigned int mode;
-	uint64_t len, count, rate, burst, threads, report_ms, sport, dport;
-	double wait, idle, timeout;
-	uint8_t src_mac[6], dst_mac[6];
-	struct in_addr src_ip, dst_ip;
-	bool verbose;
-};
+static const char *const mode_names[] = {"tx",	 "rx",	 "txseq", "rxseq",
+					 "ping", "pong", NULL};
 
 static const struct opt options[] = {
     OPT_ARG('i', "port", OPT_STR, struct cfg, port, "PORT",
 	    "netmap port, e.g. netmap:veth0", OPT_REQUIRED),
     OPT_ARG('f', "mode", OPT_ENUM, struct cfg, mode, "MODE",
-	    "tx, rx, txseq or rxseq", .choices = mode_names),
+	    "tx, rx, txseq, rxseq, ping or pong", .choices = mode_names),
     OPT_ARG('l', "length", OPT_UINT, struct cfg, len, "LEN",
 	    "frame length in bytes, 60..9000", .min = FRAME_MIN_LEN,
 	    .max = FRAME_MAX_LEN),
@@ -67,15 +51,21 @@ static const struct opt options[] = {
 	    "source MAC (default: the interface's)"),
     OPT_ARG('D', "dst-mac", OPT_MAC, struct cfg, dst_mac, "MAC",
 	    "destination MAC"),
-    OPT_ARG('s', "src-ip", OPT_IPV4, struct cfg, src_ip, "IP",
-	    "source IPv4 address"),
-    OPT_ARG('d', "dst-ip", OPT_IPV4, struct cfg, dst_ip, "IP",
-	    "destination IPv4 address"),
+    OPT_ARG('s', "src", OPT_STR, struct cfg, src_spec, "IP[-IP][:P[-P]]",
+	    "source address range and UDP port range"),
+    OPT_ARG('d', "dst", OPT_STR, struct cfg, dst_spec, "IP[-IP][:P[-P]]",
+	    "destination address range and UDP port range"),
     OPT_ARG(0, "sport", OPT_UINT, struct cfg, sport, "PORT",
-	    "UDP source port of thread 0; thread i uses PORT+i", .min = 0,
+	    "UDP source port when -s has none; thread i uses PORT+i", .min = 0,
 	    .max = 65535),
     OPT_ARG(0, "dport", OPT_UINT, struct cfg, dport, "PORT",
-	    "UDP destination port", .min = 0, .max = 65535),
+	    "UDP destination port when -d has none", .min = 0, .max = 65535),
+    OPT_ARG(0, "random", OPT_FLAG, struct cfg, random, NULL,
+	    "random addresses and ports within the ranges"),
+    OPT_ARG(0, "replay", OPT_STR, struct cfg, replay, "FILE",
+	    "send the frames of a pcap file, at its pace or at -R"),
+    OPT_ARG(0, "ping-wait", OPT_DOUBLE, struct cfg, ping_wait, "SECONDS",
+	    "ping: how long to wait for a reply"),
     OPT_ARG('p', "threads", OPT_UINT, struct cfg, threads, "N",
 	    "threads, one ring each: thread i opens PORT-i", .min = 1,
 	    .max = MAX_THREADS),
@@ -96,7 +86,8 @@ static const struct opt_prog prog = {
     .name = "pktmap-gen",
     .synopsis = "[options] -i PORT",
     .doc = "Sends or receives UDP/IPv4 test traffic on a netmap port; "
-	   "txseq/rxseq\n check order and content of every frame.",
+	   "txseq/rxseq\n check order and content of every frame, ping/pong "
+	   "measure latency,\n --replay sends a pcap file.",
     .opts = options,
 };
 
@@ -107,52 +98,17 @@ struct flow {
 	uint64_t *seen; /* bitmap of [next - SEQ_WINDOW, next) */
 };
 
-struct seq_counts {
-	uint64_t missing, reordered, corrupt, duplicates;
-};
-
-/* One thread, one netmap descriptor. Counters are read by the main thread. */
-struct worker {
-	pthread_t tid;
-	unsigned int index;
-	char name[IFNAMSIZ + 80];
-	struct nm_desc *d;
-	const struct cfg *cfg;
-	uint64_t quota; /* tx: frames this thread sends */
-	struct frame_addr addr;
-	uint8_t *frame; /* tx template, rx gather buffer for chains */
-	struct flow *flows;
-	bool flows_full;
-	struct seq_counts seq_own; /* rxseq's working counters */
-	uint64_t other_own;
-	int err;
-	const char *err_what;
-	/* written by the worker only, read by main: relaxed atomics */
-	uint64_t packets, bytes, other, drops, first_ns, last_ns, finished;
-	struct seq_counts seq;
-} __attribute__((aligned(64)));
-
-static struct worker workers[MAX_THREADS];
-static unsigned int nworkers;
+struct worker workers[MAX_THREADS];
+unsigned int nworkers;
 static int all_done;	      /* set when the run must end */
 static uint64_t rx_remaining; /* rx -n: frames left to claim */
 
-static void store(uint64_t *p, uint64_t v)
-{
-	__atomic_store_n(p, v, __ATOMIC_RELAXED);
-}
-
-static uint64_t load(const uint64_t *p)
-{
-	return __atomic_load_n(p, __ATOMIC_RELAXED);
-}
-
-static bool stopping(void)
+bool stopping(void)
 {
 	return tool_stop || __atomic_load_n(&all_done, __ATOMIC_RELAXED);
 }
 
-static void stop_all(void)
+void stop_all(void)
 {
 	__atomic_store_n(&all_done, 1, __ATOMIC_RELAXED);
 }
@@ -162,13 +118,17 @@ static bool is_tx(const struct cfg *c)
 	return c->mode == MODE_TX || c->mode == MODE_TXSEQ;
 }
 
+static bool is_ping(const struct cfg *c)
+{
+	return c->mode == MODE_PING || c->mode == MODE_PONG;
+}
+
 static bool is_seq(const struct cfg *c)
 {
 	return c->mode == MODE_TXSEQ || c->mode == MODE_RXSEQ;
 }
 
-/* A fatal error of a worker: recorded, reported by main, ends the run. */
-static void worker_fail(struct worker *w, const char *what, int err)
+void worker_fail(struct worker *w, const char *what, int err)
 {
 	w->err = err;
 	w->err_what = what;
@@ -220,28 +180,77 @@ static bool seq_payload_ok(const uint8_t *p, size_t len, uint64_t seq)
 
 /* ---- transmit ---- */
 
-/* Copies the @len bytes of @frame into slots from @cur on; returns the next. */
-static uint32_t tx_put_frame(struct netmap_ring *ring, uint32_t cur,
-			     const uint8_t *frame, size_t len)
-{
-	size_t off = 0, chunk;
-	struct netmap_slot *slot;
+/* ---- addresses ---- */
 
-	for (;;) {
-		slot = &ring->slot[cur];
-		chunk = len - off;
-		if (chunk > ring->nr_buf_size)
-			chunk = ring->nr_buf_size;
-		memcpy(NETMAP_BUF(ring, slot->buf_idx), frame + off, chunk);
-		slot->len = (uint16_t)chunk;
-		off += chunk;
-		cur = nm_ring_next(ring, cur);
-		if (off == len) {
-			slot->flags &= ~NS_MOREFRAG;
-			return cur;
-		}
-		slot->flags |= NS_MOREFRAG;
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static uint32_t rng_between(uint64_t *s, uint32_t lo, uint32_t hi)
+{
+	return lo + (uint32_t)(rng_next(s) % ((uint64_t)hi - lo + 1));
+}
+
+static void addr_random(struct worker *w)
+{
+	const struct cfg *c = w->cfg;
+	struct frame_addr *a = &w->addr;
+
+	a->src_ip.s_addr =
+	    htonl(rng_between(&w->rng, c->src.ip_lo, c->src.ip_hi));
+	a->dst_ip.s_addr =
+	    htonl(rng_between(&w->rng, c->dst.ip_lo, c->dst.ip_hi));
+	if (c->src.has_port)
+		a->sport = (uint16_t)rng_between(&w->rng, c->src.port_lo,
+						 c->src.port_hi);
+	if (c->dst.has_port)
+		a->dport = (uint16_t)rng_between(&w->rng, c->dst.port_lo,
+						 c->dst.port_hi);
+}
+
+/* Next port of @r after *@p; false when it wrapped to the first. */
+static bool step_port(uint16_t *p, const struct frame_range *r)
+{
+	if (!r->has_port)
+		return false;
+	if (*p < r->port_hi) {
+		(*p)++;
+		return true;
 	}
+	*p = r->port_lo;
+	return false;
+}
+
+static bool step_ip(struct in_addr *ip, const struct frame_range *r)
+{
+	uint32_t v = ntohl(ip->s_addr);
+	bool more = v < r->ip_hi;
+
+	ip->s_addr = htonl(more ? v + 1 : r->ip_lo);
+	return more;
+}
+
+/*
+ * The next combination, counting like an odometer: source port fastest,
+ * then source address, destination port, destination address.
+ */
+static void addr_next(struct worker *w)
+{
+	const struct cfg *c = w->cfg;
+	struct frame_addr *a = &w->addr;
+
+	if (c->random) {
+		addr_random(w);
+		return;
+	}
+	if (step_port(&a->sport, &c->src) || step_ip(&a->src_ip, &c->src) ||
+	    step_port(&a->dport, &c->dst))
+		return;
+	step_ip(&a->dst_ip, &c->dst);
 }
 
 /* Fills up to @budget frames into @ring; returns how many. */
@@ -249,18 +258,21 @@ static uint64_t tx_fill_ring(struct worker *w, struct netmap_ring *ring,
 			     uint64_t budget)
 {
 	size_t len = w->cfg->len;
-	uint32_t frags = (len + ring->nr_buf_size - 1) / ring->nr_buf_size;
-	uint64_t n = nm_ring_space(ring) / frags, i;
+	uint64_t n = nm_ring_space(ring) / ring_slots_for(ring, len), i;
 	uint32_t cur = ring->cur;
 	bool seq = is_seq(w->cfg);
 
 	if (n > budget)
 		n = budget;
 	for (i = 0; i < n; i++) {
+		if (w->vary) {
+			frame_build_udp(w->frame, len, &w->addr);
+			addr_next(w);
+		}
 		if (seq)
 			seq_payload_write(w->frame + FRAME_HDR_LEN,
 					  len - FRAME_HDR_LEN, w->packets + i);
-		cur = tx_put_frame(ring, cur, w->frame, len);
+		cur = ring_put_frame(ring, cur, w->frame, len);
 	}
 	ring->head = ring->cur = cur;
 	return n;
@@ -282,15 +294,11 @@ static uint64_t tx_budget(struct worker *w, uint64_t start_ns, double pps)
 	return b;
 }
 
-/* Sleeps until the next frame is due under the rate limit, at most 100 ms. */
-static void tx_pace(struct worker *w, uint64_t start_ns, double pps)
+void sleep_until(uint64_t due)
 {
-	uint64_t due, now = stats_now_ns();
+	uint64_t now = stats_now_ns();
 	struct timespec ts;
 
-	if (pps <= 0)
-		return;
-	due = start_ns + (uint64_t)((w->packets + 1) / pps * 1e9);
 	if (due <= now)
 		return;
 	if (due - now > 100000000ULL)
@@ -300,7 +308,15 @@ static void tx_pace(struct worker *w, uint64_t start_ns, double pps)
 	nanosleep(&ts, NULL);
 }
 
-static bool tx_pending(struct nm_desc *d)
+/* Sleeps until the next frame is due under the rate limit. */
+static void tx_pace(struct worker *w, uint64_t start_ns, double pps)
+{
+	if (pps > 0)
+		sleep_until(start_ns +
+			    (uint64_t)((w->packets + 1) / pps * 1e9));
+}
+
+static bool tx_pending(struct nmport_d *d)
 {
 	unsigned int i;
 
@@ -310,8 +326,7 @@ static bool tx_pending(struct nm_desc *d)
 	return false;
 }
 
-/* Waits, bounded, until the kernel has taken every queued frame. */
-static void tx_drain(struct worker *w)
+void tx_drain(struct worker *w)
 {
 	uint64_t end = stats_now_ns() + DRAIN_NS;
 	struct timespec ts = {0, 50000};
@@ -325,8 +340,7 @@ static void tx_drain(struct worker *w)
 	}
 }
 
-/* Waits for room (poll also pushes what is queued); false on error. */
-static bool wait_ring(struct worker *w, short events)
+bool wait_ring(struct worker *w, short events)
 {
 	struct pollfd pfd = {.fd = w->d->fd, .events = events};
 	int ret = poll(&pfd, 1, POLL_MS);
@@ -346,18 +360,19 @@ static bool wait_ring(struct worker *w, short events)
 	return true;
 }
 
-static void publish_drops(struct worker *w)
+void publish_drops(struct worker *w)
 {
 	struct pktmap_stats st;
 
 	if (pktmap_stats_get(w->d->fd, &st) == 0)
-		store(&w->drops, is_tx(w->cfg) ? st.tx_errors : st.rx_drops);
+		store(&w->drops, is_tx(w->cfg) || w->cfg->replay ? st.tx_errors
+								 : st.rx_drops);
 }
 
 static void *tx_worker(void *arg)
 {
 	struct worker *w = arg;
-	struct nm_desc *d = w->d;
+	struct nmport_d *d = w->d;
 	double pps = w->cfg->rate ? (double)w->cfg->rate / nworkers : 0;
 	uint64_t start = stats_now_ns(), budget, n, next_stats = start;
 	unsigned int i;
@@ -483,53 +498,6 @@ static bool rx_check_seq(struct worker *w, const uint8_t *p, size_t len)
 	return true;
 }
 
-/* Slots in the frame starting at @i, or 0 if the chain runs past tail. */
-static uint32_t rx_frame_slots(struct netmap_ring *ring, uint32_t i)
-{
-	uint32_t n = 1;
-
-	while (ring->slot[i].flags & NS_MOREFRAG) {
-		i = nm_ring_next(ring, i);
-		if (i == ring->tail)
-			return 0;
-		n++;
-	}
-	return n;
-}
-
-/* The frame's bytes: in place if one slot, else gathered into w->frame. */
-static const uint8_t *rx_frame_bytes(struct worker *w, struct netmap_ring *ring,
-				     uint32_t i, uint32_t nslots, size_t *len)
-{
-	struct netmap_slot *s = &ring->slot[i];
-	size_t total = 0, chunk;
-
-	if (nslots == 1) {
-		*len = s->len;
-		return (const uint8_t *)NETMAP_BUF(ring, s->buf_idx);
-	}
-	for (; nslots; nslots--, i = nm_ring_next(ring, i)) {
-		s = &ring->slot[i];
-		chunk = s->len;
-		if (total + chunk > GATHER_MAX)
-			chunk = GATHER_MAX - total; /* no IPv4 frame: cut */
-		memcpy(w->frame + total, NETMAP_BUF(ring, s->buf_idx), chunk);
-		total += chunk;
-	}
-	*len = total;
-	return w->frame;
-}
-
-static size_t rx_chain_len(struct netmap_ring *ring, uint32_t i,
-			   uint32_t nslots)
-{
-	size_t len = 0;
-
-	for (; nslots; nslots--, i = nm_ring_next(ring, i))
-		len += ring->slot[i].len;
-	return len;
-}
-
 /* Complete frames in the ring. */
 static uint64_t rx_count_frames(struct netmap_ring *ring)
 {
@@ -537,7 +505,7 @@ static uint64_t rx_count_frames(struct netmap_ring *ring)
 	uint64_t frames = 0;
 
 	while (i != ring->tail) {
-		n = rx_frame_slots(ring, i);
+		n = ring_frame_slots(ring, i);
 		if (!n)
 			break;
 		frames++;
@@ -567,10 +535,10 @@ static bool rx_frame(struct worker *w, struct netmap_ring *ring, uint32_t i,
 	const uint8_t *p;
 
 	if (w->cfg->mode != MODE_RXSEQ) {
-		*len = rx_chain_len(ring, i, nslots);
+		*len = ring_frame_len(ring, i, nslots);
 		return true;
 	}
-	p = rx_frame_bytes(w, ring, i, nslots, len);
+	p = ring_frame_bytes(ring, i, nslots, w->frame, len);
 	if (rx_check_seq(w, p, *len))
 		return true;
 	w->other_own++;
@@ -586,7 +554,7 @@ static void rx_ring(struct worker *w, struct netmap_ring *ring)
 	if (w->cfg->mode == MODE_RX && w->cfg->count)
 		limit = rx_claim(rx_count_frames(ring));
 	while (i != ring->tail && limit) {
-		n = rx_frame_slots(ring, i);
+		n = ring_frame_slots(ring, i);
 		if (!n)
 			break; /* the rest of the chain is not here yet */
 		if (rx_frame(w, ring, i, n, &len)) {
@@ -610,8 +578,8 @@ static void rx_ring(struct worker *w, struct netmap_ring *ring)
 /* Sequence-checked frames that were neither repeats nor damaged. */
 static uint64_t good_frames(const struct worker *w)
 {
-	return load(&w->packets) - load(&w->seq.duplicates) -
-	       load(&w->seq.corrupt);
+	return load(&w->packets) - load(&w->seq_own.duplicates) -
+	       load(&w->seq_own.corrupt);
 }
 
 static uint64_t total_good(void)
@@ -646,7 +614,7 @@ static void publish_seq(struct worker *w, const struct seq_counts *s)
 static void *rx_worker(void *arg)
 {
 	struct worker *w = arg;
-	struct nm_desc *d = w->d;
+	struct nmport_d *d = w->d;
 	uint64_t next_stats = 0;
 	unsigned int i;
 
@@ -670,61 +638,62 @@ static void *rx_worker(void *arg)
 
 /* ---- setup ---- */
 
-/* The interface's MAC, for a port "netmap:NAME..."; -1 if there is none. */
-static int iface_mac(const char *port, uint8_t mac[6])
-{
-	struct ifreq ifr;
-	const char *name = strchr(port, ':');
-	size_t n;
-	int fd, ret;
-
-	if (strncmp(port, "netmap:", 7) || !name)
-		return -1;
-	name++;
-	n = strcspn(name, "-*^/@{}");
-	if (n == 0 || n >= IFNAMSIZ)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, name, n);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	ret = ioctl(fd, SIOCGIFHWADDR, &ifr);
-	close(fd);
-	if (ret < 0)
-		return -1;
-	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	return 0;
-}
-
 /* Port name of thread @i: the port itself, or PORT-i with several threads. */
 static void port_name(const struct cfg *c, unsigned int i, char *buf,
 		      size_t len)
 {
-	const char *prefix = strchr(c->port, ':') ? "" : "netmap:";
+	char full[200];
 
+	port_full_name(c->port, full, sizeof(full));
 	if (c->threads > 1)
-		snprintf(buf, len, "%s%s-%u", prefix, c->port, i);
+		snprintf(buf, len, "%s-%u", full, i);
 	else
-		snprintf(buf, len, "%s%s", prefix, c->port);
+		snprintf(buf, len, "%s", full);
+}
+
+static void parse_ranges(struct cfg *c)
+{
+	if (frame_parse_range(c->src_spec, &c->src))
+		opts_die(&prog,
+			 "invalid value '%s' for --src: not "
+			 "IP[-IP][:PORT[-PORT]]",
+			 c->src_spec);
+	if (frame_parse_range(c->dst_spec, &c->dst))
+		opts_die(&prog,
+			 "invalid value '%s' for --dst: not "
+			 "IP[-IP][:PORT[-PORT]]",
+			 c->dst_spec);
 }
 
 static void check_usage(struct cfg *c)
 {
-	if (c->threads > 1 && strpbrk(c->port, "-*^{}")) {
-		log_err("-p %llu needs a port without ring selection: '%s'",
-			(unsigned long long)c->threads, c->port);
-		exit(2);
-	}
-	if (c->sport + c->threads - 1 > 65535) {
-		log_err("--sport %llu + %llu threads is past port 65535",
-			(unsigned long long)c->sport,
-			(unsigned long long)c->threads);
-		exit(2);
-	}
+	unsigned long long n = c->threads;
+
+	parse_ranges(c);
+	if (n > 1 && strpbrk(c->port, "-*^{}"))
+		opts_die(&prog,
+			 "-p %llu needs a port without ring selection: "
+			 "'%s'",
+			 n, c->port);
+	if (!c->src.has_port && c->sport + n - 1 > 65535)
+		opts_die(&prog,
+			 "--sport %llu + %llu threads is past port 65535",
+			 (unsigned long long)c->sport, n);
+	if (n > 1 && (is_ping(c) || c->replay))
+		opts_die(&prog, "%s uses one thread, not -p %llu",
+			 c->replay ? "--replay" : mode_names[c->mode], n);
+	if (c->replay && c->mode != MODE_TX)
+		opts_die(&prog, "--replay sends: it goes with -f tx, not -f %s",
+			 mode_names[c->mode]);
+	if (c->mode == MODE_TXSEQ && frame_range_size(&c->src) > 1)
+		opts_die(&prog,
+			 "txseq numbers the frames of one source; '%s' "
+			 "is %llu sources",
+			 c->src_spec,
+			 (unsigned long long)frame_range_size(&c->src));
 }
 
-static void rings_check(const struct cfg *c, struct nm_desc *d)
+static void rings_check(const struct cfg *c, struct nmport_d *d)
 {
 	unsigned int have =
 	    is_tx(c) ? d->nifp->ni_tx_rings : d->nifp->ni_rx_rings;
@@ -745,21 +714,32 @@ static void open_ports(const struct cfg *c)
 		w->index = i;
 		w->cfg = c;
 		port_name(c, i, w->name, sizeof(w->name));
-		errno = 0;
-		w->d = nm_open(w->name, NULL, 0, NULL);
-		if (!w->d && !errno)
-			log_die(2, "%s: not a netmap port name (netmap:IFNAME)",
-				w->name);
-		if (!w->d)
-			log_die(1, "cannot open %s: %s", w->name,
-				strerror(errno));
+		w->d = port_open(w->name);
 		nworkers = i + 1;
 		if (i == 0)
 			rings_check(c, w->d);
-		log_debug("%s: fd %d tx rings %u..%u rx rings %u..%u", w->name,
-			  w->d->fd, w->d->first_tx_ring, w->d->last_tx_ring,
-			  w->d->first_rx_ring, w->d->last_rx_ring);
+		log_debug("%s: fd %d tx rings %u..%u rx rings %u..%u mem %u",
+			  w->name, w->d->fd, w->d->first_tx_ring,
+			  w->d->last_tx_ring, w->d->first_rx_ring,
+			  w->d->last_rx_ring, w->d->reg.nr_mem_id);
 	}
+}
+
+/* The first address combination of thread @w. */
+static void addr_first(const struct cfg *c, struct worker *w)
+{
+	memcpy(w->addr.src_mac, c->src_mac, 6);
+	memcpy(w->addr.dst_mac, c->dst_mac, 6);
+	w->addr.src_ip.s_addr = htonl(c->src.ip_lo);
+	w->addr.dst_ip.s_addr = htonl(c->dst.ip_lo);
+	w->addr.sport =
+	    c->src.has_port ? c->src.port_lo : (uint16_t)(c->sport + w->index);
+	w->addr.dport = c->dst.has_port ? c->dst.port_lo : (uint16_t)c->dport;
+	w->vary = c->random ||
+		  frame_range_size(&c->src) * frame_range_size(&c->dst) > 1;
+	w->rng = 0x9e3779b97f4a7c15ULL * (w->index + 1) ^ stats_now_ns();
+	if (c->random)
+		addr_random(w);
 }
 
 static void prepare_tx(struct cfg *c, struct worker *w)
@@ -767,12 +747,6 @@ static void prepare_tx(struct cfg *c, struct worker *w)
 	w->quota = c->count / c->threads + (w->index < c->count % c->threads);
 	if (!c->count)
 		w->quota = UINT64_MAX;
-	memcpy(w->addr.src_mac, c->src_mac, 6);
-	memcpy(w->addr.dst_mac, c->dst_mac, 6);
-	w->addr.src_ip = c->src_ip;
-	w->addr.dst_ip = c->dst_ip;
-	w->addr.sport = (uint16_t)(c->sport + w->index);
-	w->addr.dport = (uint16_t)c->dport;
 	frame_build_udp(w->frame, c->len, &w->addr);
 	for (size_t k = FRAME_HDR_LEN; k < c->len; k++)
 		w->frame[k] = (uint8_t)k;
@@ -784,12 +758,12 @@ static void prepare_workers(struct cfg *c)
 	struct worker *w;
 	unsigned int i;
 
-	if (is_tx(c) && !memcmp(c->src_mac, zero, 6) &&
-	    iface_mac(workers[0].name, c->src_mac))
+	if (!memcmp(c->src_mac, zero, 6) &&
+	    port_iface_mac(workers[0].name, c->src_mac))
 		frame_parse_mac("02:00:00:00:00:01", c->src_mac);
 	for (i = 0; i < nworkers; i++) {
 		w = &workers[i];
-		w->frame = calloc(1, GATHER_MAX);
+		w->frame = calloc(1, RING_GATHER_MAX);
 		if (!w->frame)
 			log_die(1, "out of memory");
 		if (c->mode == MODE_RXSEQ) {
@@ -797,8 +771,11 @@ static void prepare_workers(struct cfg *c)
 			if (!w->flows)
 				log_die(1, "out of memory");
 		}
+		addr_first(c, w);
 		if (is_tx(c))
 			prepare_tx(c, w);
+		if (is_ping(c) && ping_prepare(w))
+			log_die(1, "out of memory");
 	}
 	rx_remaining = c->count;
 }
@@ -844,9 +821,31 @@ static void sum_workers(struct totals *t)
 	}
 }
 
+static void *(*worker_fn(const struct cfg *c))(void *)
+{
+	if (c->replay)
+		return replay_worker;
+	switch (c->mode) {
+	case MODE_PING:
+		return ping_worker;
+	case MODE_PONG:
+		return pong_worker;
+	case MODE_RX:
+	case MODE_RXSEQ:
+		return rx_worker;
+	}
+	return tx_worker;
+}
+
+/* The label of the live line and the human summary. */
+static const char *run_label(const struct cfg *c)
+{
+	return c->replay ? "replay" : mode_names[c->mode];
+}
+
 static void start_workers(void)
 {
-	void *(*fn)(void *) = is_tx(workers[0].cfg) ? tx_worker : rx_worker;
+	void *(*fn)(void *) = worker_fn(workers[0].cfg);
 	unsigned int i;
 	int err;
 
@@ -888,14 +887,14 @@ static void supervise(const struct cfg *c)
 			last_change = now;
 		}
 		if (c->report_ms && now >= next_report) {
-			stats_live(stderr, mode_names[c->mode], &m, t.packets,
-				   t.bytes, t.drops);
+			stats_live(stderr, run_label(c), &m, t.packets, t.bytes,
+				   t.drops);
 			next_report += c->report_ms * 1000000ULL;
 		}
 		if (c->timeout > 0 && now - start >= c->timeout * 1e9)
 			stop_all();
-		if (!is_tx(c) && c->idle > 0 && t.packets &&
-		    now - last_change >= c->idle * 1e9)
+		if (!is_tx(c) && c->mode != MODE_PING && c->idle > 0 &&
+		    t.packets && now - last_change >= c->idle * 1e9)
 			stop_all();
 	}
 }
@@ -928,10 +927,10 @@ static void print_summary(const struct cfg *c, const struct totals *t)
 	/* one frame has no duration, and so no rate */
 	if (t->packets > 1 && t->first_ns && t->last_ns > t->first_ns)
 		secs = (t->last_ns - t->first_ns) / 1e9;
-	stats_summary(stderr, mode_names[c->mode], t->packets, t->bytes, secs);
+	stats_summary(stderr, run_label(c), t->packets, t->bytes, secs);
 	printf("packets=%llu bytes=%llu drops=%llu missing=%llu "
 	       "reordered=%llu corrupt=%llu duplicates=%llu other=%llu "
-	       "seconds=%.3f pps=%.0f bps=%.0f\n",
+	       "seconds=%.3f pps=%.0f bps=%.0f",
 	       (unsigned long long)t->packets, (unsigned long long)t->bytes,
 	       (unsigned long long)t->drops, (unsigned long long)t->seq.missing,
 	       (unsigned long long)t->seq.reordered,
@@ -940,6 +939,9 @@ static void print_summary(const struct cfg *c, const struct totals *t)
 	       (unsigned long long)t->other, secs,
 	       secs > 0 ? t->packets / secs : 0,
 	       secs > 0 ? t->bytes * 8.0 / secs : 0);
+	if (c->mode == MODE_PING)
+		ping_summary(c, &workers[0]);
+	printf("\n");
 	fflush(stdout);
 }
 
@@ -984,7 +986,8 @@ static void close_ports(void)
 	unsigned int i, k;
 
 	for (i = 0; i < nworkers; i++) {
-		nm_close(workers[i].d);
+		port_close(workers[i].d);
+		ping_free(&workers[i]);
 		for (k = 0; workers[i].flows && k < FLOW_SLOTS; k++)
 			free(workers[i].flows[k].seen);
 		free(workers[i].flows);
@@ -1003,31 +1006,35 @@ static void set_defaults(struct cfg *c)
 	c->sport = 1234;
 	c->dport = 4321;
 	memset(c->dst_mac, 0xff, 6);
-	frame_parse_ipv4("198.18.0.1", &c->src_ip);
-	frame_parse_ipv4("198.18.0.2", &c->dst_ip);
+	c->src_spec = "198.18.0.1";
+	c->dst_spec = "198.18.0.2";
+	c->ping_wait = 1;
 }
 
 int main(int argc, char **argv)
 {
+	struct replay_file *rf = NULL;
 	struct cfg c;
 	struct totals t;
 	int status;
 
 	log_init(argv[0]);
 	set_defaults(&c);
-	if (opts_parse(&prog, argc, argv, &c) != argc) {
-		log_err("unexpected argument '%s'", argv[optind]);
-		fprintf(stderr, "Try '%s --help' for more information.\n",
-			prog.name);
-		return 2;
-	}
+	if (opts_parse(&prog, argc, argv, &c) != argc)
+		opts_die(&prog, "unexpected argument '%s'", argv[optind]);
 	log_set_verbose(c.verbose);
 	check_usage(&c);
 	tool_stop_on_signals();
+	if (c.replay) {
+		rf = replay_load(c.replay);
+		replay_set_file(rf);
+	}
 	open_ports(&c);
 	prepare_workers(&c);
-	if (is_tx(&c) && c.wait > 0)
+	if ((is_tx(&c) || c.mode == MODE_PING) && c.wait > 0)
 		wait_seconds(c.wait);
+	log_info("%s: ready (%s, %u thread%s)", workers[0].name, run_label(&c),
+		 nworkers, nworkers > 1 ? "s" : "");
 	start_workers();
 	supervise(&c);
 	join_workers();
@@ -1036,5 +1043,6 @@ int main(int argc, char **argv)
 	print_summary(&c, &t);
 	status = verdict(&c, &t);
 	close_ports();
+	replay_free(rf);
 	return status;
 }

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * netmap pipes: `x{N` (master) and `x}N` (slave), two ends whose rings are
+ * wired crosswise: a tx slot moves whole (buf_idx, len, flags, ptr) to the
+ * peer's rx slot of the same index, by swapping slots, so nothing is
+ * copied.  The sender's tail advances only once the peer released slots.
+ *
+ * Pipes live in their parent's memory region (x's), with their state in
+ * the region's bookkeeping, so the two ends may be in two processes.  Each
+ * direction of each ring pair is single-producer single-consumer: two
+ * counters and no lock.  An end that is about to sleep sets a flag; the
+ * peer that sees it sends one datagram to the end's abstract socket, which
+ * is also what poll sleeps on.  Without sleepers there is no system call.
+ */
+#include "core/core.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define MASTER 0
+#define SLAVE  1
+
+struct pipe_port {
+	struct pm_pipe_meta *meta;
+	int end;  /* MASTER or SLAVE */
+	int sock; /* our wake-up socket; bound: we own the end */
+	struct sockaddr_un peer;
+	socklen_t peer_len;
+};
+
+/* ---- names ----------------------------------------------------------------
+ */
+
+/* "x{N" or "x}N": the parent x, the end, and the canonical "x{N". */
+static int parse_name(const char *name, char *parent, size_t plen, int *end,
+		      char *canon, size_t clen)
+{
+	const char *brace = strpbrk(name, "{}");
+	size_t n = (size_t)(brace - name);
+
+	if (n == 0 || n >= plen || brace[1] == '\0' ||
+	    strpbrk(brace + 1, "{}")) {
+		pm_log("%s: a pipe is PARENT{ID or PARENT}ID", name);
+		return -EINVAL;
+	}
+	memcpy(parent, name, n);
+	parent[n] = '\0';
+	*end = *brace == '{' ? MASTER : SLAVE;
+	snprintf(canon, clen, "%s{%s", parent, brace + 1);
+	return 0;
+}
+
+static socklen_t end_address(const struct pm_region *r, const char *canon,
+			     int end, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+			   (size_t)snprintf(sun->sun_path + 1,
+					    sizeof(sun->sun_path) - 1,
+					    "pktmap%s/pipe/%s/%c", r->name,
+					    canon, end == MASTER ? 'M' : 'S'));
+}
+
+/* ---- the shared pipe table ------------------------------------------------
+ */
+
+static struct pm_pipe_meta *pipe_find(struct pm_region *r, const char *canon)
+{
+	for (int i = 0; i < PM_MAX_PIPES; i++)
+		if (r->meta->pipes[i].ends &&
+		    strcmp(r->meta->pipes[i].name, canon) == 0)
+			return &r->meta->pipes[i];
+	return NULL;
+}
+
+static void pipe_free_rings(struct pm_region *r, struct pm_pipe_meta *m)
+{
+	for (uint32_t k = 0; k < m->nrings; k++) {
+		for (int d = 0; d < 2; d++) {
+			struct pm_pipe_dir *pd = &m->dir[k][d];
+			if (pd->tx_ofs)
+				pm_ring_delete(
+				    r, (void *)((char *)r->base + pd->tx_ofs),
+				    m->nslots);
+			if (pd->rx_ofs)
+				pm_ring_delete(
+				    r, (void *)((char *)r->base + pd->rx_ofs),
+				    m->nslots);
+		}
+	}
+	memset(m, 0, sizeof(*m));
+}
+
+/* A new pipe: the tx and rx rings of both directions of each ring pair. */
+static int pipe_create(struct pm_region *r, struct pm_pipe_meta *m,
+		       const char *canon, uint32_t nrings, uint32_t nslots)
+{
+	snprintf(m->name, sizeof(m->name), "%s", canon);
+	m->nrings = nrings;
+	m->nslots = nslots;
+	for (uint32_t k = 0; k < nrings; k++) {
+		for (int d = 0; d < 2; d++) {
+			struct netmap_ring *tx = pm_ring_new(r, nslots);
+			struct netmap_ring *rx =
+			    tx ? pm_ring_new(r, nslots) : NULL;
+			struct pm_pipe_dir *pd = &m->dir[k][d];
+			if (tx)
+				pd->tx_ofs = pm_region_offset(r, tx);
+			if (!rx) {
+				pipe_free_rings(r, m);
+				return -ENOMEM;
+			}
+			pd->rx_ofs = pm_region_offset(r, rx);
+		}
+	}
+	return 0;
+}
+
+/* ---- adapter ----------------------------------------------------------------
+ */
+
+static int pipe_configure(struct pm_port *p, const struct pm_bind_req *req)
+{
+	char parent[NETMAP_REQ_IFNAMSIZ], canon[NETMAP_REQ_IFNAMSIZ];
+	int end, err;
+
+	err = parse_name(req->name, parent, sizeof(parent), &end, canon,
+			 sizeof(canon));
+	if (err)
+		return err;
+	if (strncmp(parent, NM_BDG_NAME, strlen(NM_BDG_NAME)) == 0) {
+		pm_log("%s: VALE ports are not available yet", req->name);
+		return -EOPNOTSUPP;
+	}
+	if (!pm_valid_ifname(parent)) {
+		pm_log("%s: no parent port %s", req->name, parent);
+		return -ENXIO;
+	}
+	err = pm_region_get(PM_GLOBAL_MEM_ID, &p->mem);
+	if (err)
+		return err;
+	/* an existing pipe has its geometry; a new one takes the request's */
+	pm_region_lock(p->mem);
+	struct pm_pipe_meta *m = pipe_find(p->mem, canon);
+	for (int d = 0; d < 2; d++) {
+		p->nrings[d] =
+		    m ? m->nrings
+		      : pm_count(req->nrings[d], 1, 1, PM_PIPE_MAX_RINGS);
+		p->nslots[d] = m ? m->nslots
+				 : pm_count(req->nslots[d], pm_default_slots(),
+					    PM_MIN_SLOTS, PM_MAX_SLOTS);
+		p->nhost[d] = 0;
+	}
+	pm_region_unlock(p->mem);
+	/* both directions of a ring pair are one ring each way */
+	p->nrings[PM_RX] = p->nrings[PM_TX] =
+	    p->nrings[PM_TX] > p->nrings[PM_RX] ? p->nrings[PM_TX]
+						: p->nrings[PM_RX];
+	p->nslots[PM_RX] = p->nslots[PM_TX];
+	return 0;
+}
+
+/* Is an end's name bound: is the end open in some process? */
+static bool end_open(const struct pm_region *r, const char *canon, int end)
+{
+	struct sockaddr_un sun;
+	socklen_t len = end_address(r, canon, end, &sun);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool in_use = fd >= 0 && bind(fd, (struct sockaddr *)&sun, len) < 0 &&
+		      errno == EADDRINUSE;
+
+	if (fd >= 0)
+		pm_libc.close(fd);
+	return in_use;
+}
+
+/*
+ * Our socket goes first; the end is released only if that left its name
+ * free (a forked child may still hold the same socket and use the end),
+ * and the pipe with it once neither end is open anywhere.
+ */
+static void pipe_detach(struct pm_port *p)
+{
+	struct pipe_port *pp = p->priv;
+	struct pm_pipe_meta *m;
+
+	if (!pp)
+		return;
+	if (pp->sock >= 0)
+		pm_libc.close(pp->sock);
+	m = pp->meta;
+	if (m) {
+		pm_region_lock(p->mem);
+		if (!end_open(p->mem, m->name, pp->end))
+			m->ends &= ~(1u << pp->end);
+		if (m->ends && !end_open(p->mem, m->name, !pp->end))
+			m->ends &= ~(1u << !pp->end); /* its process died */
+		if (!m->ends)
+			pipe_free_rings(p->mem, m);
+		pm_region_unlock(p->mem);
+	}
+	free(pp);
+	p->priv = NULL;
+}
+
+/* Claims our end: its socket's name is free unless a live process has it. */
+static int claim_end(struct pm_port *p, struct pipe_port *pp, const char *canon)
+{
+	struct sockaddr_un sun;
+	socklen_t len = end_address(p->mem, canon, pp->end, &sun);
+
+	pp->sock =
+	    socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (pp->sock < 0)
+		return -errno;
+	if (bind(pp->sock, (struct sockaddr *)&sun, len) < 0) {
+		pm_log("%s: this end is open in another process", p->name);
+		return errno == EADDRINUSE ? -EBUSY : -errno;
+	}
+	pp->peer_len = end_address(p->mem, canon, !pp->end, &pp->peer);
+	return 0;
+}
+
+static void wire_rings(struct pm_port *p, struct pipe_port *pp)
+{
+	struct pm_pipe_meta *m = pp->meta;
+
+	for (uint32_t k = 0; k < m->nrings; k++) {
+		/* our tx ring feeds direction [end]; our rx ring is the
+		 * other direction's receiving side */
+		struct pm_pipe_dir *out = &m->dir[k][pp->end];
+		struct pm_pipe_dir *in = &m->dir[k][!pp->end];
+		struct pm_kring *tx = &p->rings[PM_TX][k];
+		struct pm_kring *rx = &p->rings[PM_RX][k];
+		uint32_t cons_out = atomic_load(&out->cons);
+
+		/* tx owns up to the slot before what the peer released */
+		pm_kring_init(tx, p, PM_TX, k,
+			      (void *)((char *)p->mem->base + out->tx_ofs),
+			      atomic_load(&out->prod),
+			      (cons_out ? cons_out : m->nslots) - 1);
+		pm_kring_init(rx, p, PM_RX, k,
+			      (void *)((char *)p->mem->base + in->rx_ofs),
+			      atomic_load(&in->cons), atomic_load(&in->prod));
+		tx->priv = out;
+		rx->priv = in;
+		tx->wait_fd = rx->wait_fd = pp->sock;
+		tx->wait_events = rx->wait_events = POLLIN;
+	}
+}
+
+static int pipe_attach(struct pm_port *p)
+{
+	char parent[NETMAP_REQ_IFNAMSIZ], canon[NETMAP_REQ_IFNAMSIZ];
+	struct pipe_port *pp = calloc(1, sizeof(*pp));
+	struct pm_pipe_meta *m;
+	int err;
+
+	if (!pp)
+		return -ENOMEM;
+	p->priv = pp;
+	pp->sock = -1;
+	parse_name(p->name, parent, sizeof(parent), &pp->end, canon,
+		   sizeof(canon));
+	err = claim_end(p, pp, canon);
+	if (err)
+		goto fail;
+	pm_region_lock(p->mem);
+	m = pipe_find(p->mem, canon);
+	if (!m) {
+		for (int i = 0; i < PM_MAX_PIPES && !m; i++)
+			if (!p->mem->meta->pipes[i].ends)
+				m = &p->mem->meta->pipes[i];
+		err = !m ? -ENOSPC
+			 : pipe_create(p->mem, m, canon, p->nrings[PM_TX],
+				       p->nslots[PM_TX]);
+	}
+	if (!err) {
+		m->ends |= 1u << pp->end;
+		pp->meta = m;
+		wire_rings(p, pp);
+	}
+	pm_region_unlock(p->mem);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	pipe_detach(p);
+	return err;
+}
+
+/* ---- datapath -------------------------------------------------------------
+ */
+
+static void kick(struct pm_kring *k, _Atomic uint32_t *wants)
+{
+	struct pipe_port *pp = k->port->priv;
+
+	if (atomic_load_explicit(wants, memory_order_relaxed) &&
+	    atomic_exchange(wants, 0))
+		sendto(pp->sock, "", 1, MSG_DONTWAIT,
+		       (struct sockaddr *)&pp->peer, pp->peer_len);
+}
+
+/* Slots [hwcur, end) change places with the peer's rx slots. */
+static int pipe_txsync(struct pm_kring *k, uint32_t end)
+{
+	struct pm_pipe_dir *pd = k->priv;
+	struct netmap_ring *peer =
+	    (void *)((char *)k->port->mem->base + pd->rx_ofs);
+
+	for (uint32_t i = k->hwcur; i != end; i = pm_next(k, i)) {
+		struct netmap_slot tmp = k->ring->slot[i];
+		k->ring->slot[i] = peer->slot[i];
+		k->ring->slot[i].flags = NS_BUF_CHANGED;
+		peer->slot[i] = tmp;
+		peer->slot[i].flags |= NS_BUF_CHANGED;
+	}
+	if (k->hwcur != end) {
+		k->hwcur = end;
+		atomic_store_explicit(&pd->prod, end, memory_order_release);
+		kick(k, &pd->rx_wants_kick);
+	}
+	k->hwtail =
+	    pm_prev(k, atomic_load_explicit(&pd->cons, memory_order_acquire));
+	return 0;
+}
+
+/* The released slots go back to the sender; what it sent becomes ours. */
+static int pipe_rxsync(struct pm_kring *k)
+{
+	struct pm_pipe_dir *pd = k->priv;
+
+	if (atomic_load_explicit(&pd->cons, memory_order_relaxed) != k->hwcur) {
+		atomic_store_explicit(&pd->cons, k->hwcur,
+				      memory_order_release);
+		kick(k, &pd->tx_wants_kick);
+	}
+	k->hwtail = atomic_load_explicit(&pd->prod, memory_order_acquire);
+	return 0;
+}
+
+static bool pipe_arm(struct pm_kring *k)
+{
+	struct pm_pipe_dir *pd = k->priv;
+
+	if (k->dir == PM_RX) {
+		atomic_store(&pd->rx_wants_kick, 1);
+		return atomic_load(&pd->prod) != k->hwtail;
+	}
+	atomic_store(&pd->tx_wants_kick, 1);
+	return pm_prev(k, atomic_load(&pd->cons)) != k->hwtail;
+}
+
+static void pipe_disarm(struct pm_kring *k, bool woke)
+{
+	struct pm_pipe_dir *pd = k->priv;
+	struct pipe_port *pp = k->port->priv;
+	char buf[64];
+
+	atomic_store(k->dir == PM_RX ? &pd->rx_wants_kick : &pd->tx_wants_kick,
+		     0);
+	while (woke && recv(pp->sock, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+}
+
+static uint64_t pipe_drops(struct pm_kring *k)
+{
+	(void)k;
+	return 0; /* a pipe never drops: a full ring waits */
+}
+
+static int pipe_check(struct pm_port *p)
+{
+	(void)p;
+	return 0;
+}
+
+const struct pm_adapter_ops pm_pipe_ops = {
+    .name = "pipe",
+    .configure = pipe_configure,
+    .own_rings = true,
+    .attach = pipe_attach,
+    .detach = pipe_detach,
+    .txsync = pipe_txsync,
+    .rxsync = pipe_rxsync,
+    .drops = pipe_drops,
+    .check = pipe_check,
+    .arm = pipe_arm,
+    .disarm = pipe_disarm,
+};
