@@ -10,6 +10,7 @@
  * the kernel once per batch.
  */
 #include "host.h"
+#include "wire.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -162,16 +163,18 @@ static int filter_nothing(int fd)
 }
 
 /*
- * Accepts what came from the wire: not the frames the host tx ring injects
- * into the stack, which pass the packet taps on their way in.
+ * Accepts what came from the wire: not the frames the host rings turn
+ * around into the interface's ingress (into the stack, or to be dropped),
+ * which pass the packet taps on their way in.
  */
 static int filter_wire(int fd)
 {
 	struct sock_filter code[] = {
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_MARK),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PM_HOST_MARK, 0, 1),
-	    BPF_STMT(BPF_RET | BPF_K, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PM_HOST_MARK, 2, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PM_STACK_MARK, 1, 0),
 	    BPF_STMT(BPF_RET | BPF_K, 0x7fffffff),
+	    BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 
 	return set_filter(fd, code, sizeof(code) / sizeof(code[0]));
@@ -316,6 +319,10 @@ static int afp_rxsync(struct pm_kring *k)
 		if (need > room)
 			break; /* the frame waits for the application */
 		pm_scatter(k, i, pc, np, need);
+		/* a virtual wire (veth) hands over what the peer left undone */
+		if ((h->tp_status & TP_STATUS_CSUMNOTREADY) && need == 1)
+			pm_wire_finish_csum(
+			    (uint8_t *)pm_slot_buf(k, &k->ring->slot[i]), len);
 		i = (i + need) % k->nslots;
 		room -= need;
 		k->packets++;

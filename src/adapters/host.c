@@ -6,7 +6,7 @@
  *   wire -> stack    AF_PACKET sees a frame before tc ingress, so the NIC rx
  *                    rings still get it; the ingress program drops it.
  *   stack -> wire    the egress program copies the frame into a BPF ring
- *                    buffer, the host rx ring's source, and drops it.
+ *                    buffer, the host rx ring's source, and swallows it.
  *   host tx ring     frames sent by a packet socket carrying PM_HOST_MARK
  *                    (through the qdisc, so through tc egress) are
  *                    redirected to the interface's ingress: the stack
@@ -22,11 +22,15 @@
  * the lock, and dies with its owner too.
  */
 #include "host.h"
+#include "wire.h"
 
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <linux/bpf.h>
 #include <linux/capability.h>
+#include <linux/if_ether.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +50,9 @@
 #define HELPER_SKB_LOAD_BYTES  26
 #define HELPER_RINGBUF_RESERVE 131
 #define HELPER_RINGBUF_SUBMIT  132
-#define RINGBUF_BYTES	       (4u << 20)
-#define REC_HDR		       8 /* our record: wire length, copied length */
+#define RINGBUF_BYTES	       (16u << 20)
+#define REC_HDR		       16    /* wire length, copied length, gso size */
+#define GSO_MAX		       65536 /* the largest frame a record keeps */
 
 struct pm_host {
 	int lock_fd;
@@ -77,6 +82,7 @@ struct pm_host {
 #define ATOMIC_ADD_DW(d, s, o)                                                 \
 	INSN(BPF_STX | BPF_ATOMIC | BPF_DW, d, s, o, BPF_ADD)
 #define JMP_IMM(op, d, i, o) INSN(BPF_JMP | (op) | BPF_K, d, 0, o, i)
+#define JMP_REG(op, d, s, o) INSN(BPF_JMP | (op) | BPF_X, d, s, o, 0)
 #define CALL(h)		     INSN(BPF_JMP | BPF_CALL, 0, 0, 0, h)
 #define EXIT()		     INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 #define LD_MAP_FD(d, fd)                                                       \
@@ -105,8 +111,11 @@ static int load_ingress(void)
 
 /*
  * Egress: marked frames are turned around into the stack; everything else
- * is copied to the ring buffer (wire length, copied length, bytes) and
- * dropped.  A full ring buffer is counted in the lost map.
+ * is copied to the ring buffer and swallowed.  The stack hands frames over
+ * here before the kernel's last transmit steps, so a record also keeps the
+ * segment size of a GSO frame (user space segments it) and a frame larger
+ * than the MTU gets a large record.  A full ring buffer is counted in the
+ * lost map.
  */
 static int load_egress(int ifindex, int ringbuf_fd, int lost_fd,
 		       uint32_t maxlen)
@@ -119,17 +128,23 @@ static int load_egress(int ifindex, int ringbuf_fd, int lost_fd,
 	    MOV64_IMM(BPF_REG_2, BPF_F_INGRESS),
 	    CALL(HELPER_REDIRECT),
 	    EXIT(),
-	    /* capture */
+	    /* capture: r9 = what the record keeps, r2 = the record's size */
 	    LDX_W(BPF_REG_7, BPF_REG_6, SKB(len)),
-	    LD_MAP_FD(BPF_REG_1, ringbuf_fd),
+	    MOV64_IMM(BPF_REG_9, (int32_t)maxlen),
 	    MOV64_IMM(BPF_REG_2, (int32_t)(REC_HDR + maxlen)),
+	    JMP_IMM(BPF_JLE, BPF_REG_7, (int32_t)maxlen, 2),
+	    MOV64_IMM(BPF_REG_9, GSO_MAX),
+	    MOV64_IMM(BPF_REG_2, REC_HDR + GSO_MAX),
+	    LD_MAP_FD(BPF_REG_1, ringbuf_fd),
 	    MOV64_IMM(BPF_REG_3, 0),
 	    CALL(HELPER_RINGBUF_RESERVE),
-	    JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 18), /* to "full" */
+	    JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 19), /* to "full" */
 	    MOV64_REG(BPF_REG_8, BPF_REG_0),
 	    STX_W(BPF_REG_8, BPF_REG_7, 0),
-	    JMP_IMM(BPF_JLE, BPF_REG_7, (int32_t)maxlen, 1),
-	    MOV64_IMM(BPF_REG_7, (int32_t)maxlen),
+	    LDX_W(BPF_REG_1, BPF_REG_6, SKB(gso_size)),
+	    STX_W(BPF_REG_8, BPF_REG_1, 8),
+	    JMP_REG(BPF_JLE, BPF_REG_7, BPF_REG_9, 1),
+	    MOV64_REG(BPF_REG_7, BPF_REG_9),
 	    JMP_IMM(BPF_JGE, BPF_REG_7, 1, 1),
 	    MOV64_IMM(BPF_REG_7, 1),
 	    STX_W(BPF_REG_8, BPF_REG_7, 4),
@@ -142,9 +157,8 @@ static int load_egress(int ifindex, int ringbuf_fd, int lost_fd,
 	    MOV64_REG(BPF_REG_1, BPF_REG_8),
 	    MOV64_IMM(BPF_REG_2, 0),
 	    CALL(HELPER_RINGBUF_SUBMIT),
-	    MOV64_IMM(BPF_REG_0, TCX_DROP),
-	    EXIT(),
-	    /* the ring buffer is full: count, drop */
+	    JMP_IMM(BPF_JA, 0, 0, 9), /* to "swallow" */
+	    /* full: count */
 	    ST_W(BPF_REG_10, -4, 0),
 	    LD_MAP_FD(BPF_REG_1, lost_fd),
 	    MOV64_REG(BPF_REG_2, BPF_REG_10),
@@ -153,7 +167,16 @@ static int load_egress(int ifindex, int ringbuf_fd, int lost_fd,
 	    JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 2),
 	    MOV64_IMM(BPF_REG_1, 1),
 	    ATOMIC_ADD_DW(BPF_REG_0, BPF_REG_1, 0),
-	    MOV64_IMM(BPF_REG_0, TCX_DROP),
+	    /*
+	     * swallow: a drop here would tell the sender (TCP) that the frame
+	     * was not sent, and it would send it again; turned around to our
+	     * ingress, marked, it is dropped there quietly.
+	     */
+	    MOV64_IMM(BPF_REG_1, PM_STACK_MARK),
+	    STX_W(BPF_REG_6, BPF_REG_1, SKB(mark)),
+	    MOV64_IMM(BPF_REG_1, ifindex),
+	    MOV64_IMM(BPF_REG_2, BPF_F_INGRESS),
+	    CALL(HELPER_REDIRECT),
 	    EXIT(),
 	};
 	char log[4096] = "";
@@ -341,8 +364,77 @@ uint64_t pm_host_drops(const struct pm_host *h)
 	return lost;
 }
 
-/* ---- the host rx ring ------------------------------------------------------
+/* ---- the host rx ring -------------------------------------------------------
  */
+
+/*
+ * What the stack hands to tc egress is not yet what goes on the wire: TCP
+ * leaves its checksum to the transmit path, and sends GSO frames that the
+ * kernel cuts into segments after tc.  The host rx ring gets wire frames,
+ * so both are done here.
+ */
+
+static uint32_t slots_for(const struct pm_kring *k, uint32_t len)
+{
+	return len ? (len + k->buf_size - 1) / k->buf_size : 1;
+}
+
+/*
+ * Puts the frame of @len bytes into slots from *i as wire frames: cut at
+ * @gso bytes of TCP payload if it is a GSO frame, checksums finished.
+ * Returns the frames put, 0 if they do not fit in @room slots.
+ */
+static uint32_t put_wire_frames(struct pm_kring *k, uint32_t *i, uint32_t room,
+				const uint8_t *p, uint32_t len, uint32_t gso)
+{
+	struct pm_l4 f;
+
+	if (!pm_l4_parse(p, len, &f)) {
+		struct pm_piece pc = {p, len};
+		if (slots_for(k, len) > room)
+			return 0;
+		*i = (*i + pm_scatter(k, *i, &pc, 1, slots_for(k, len))) %
+		     k->nslots;
+		return 1;
+	}
+	const uint8_t *payload = p + f.hlen;
+	uint32_t plen = len - f.hlen;
+	uint32_t mss = f.proto == IPPROTO_TCP && gso && plen > gso ? gso : plen;
+	uint32_t nseg = plen ? (plen + mss - 1) / mss : 1;
+	uint32_t need = 0;
+
+	for (uint32_t s = 0, off = 0; s < nseg; s++, off += mss)
+		need += slots_for(k, f.hlen +
+					 (plen - off < mss ? plen - off : mss));
+	if (need > room)
+		return 0;
+	uint32_t seq = f.proto == IPPROTO_TCP
+			   ? (uint32_t)pm_get16(f.hdr + f.l4 + 4) << 16 |
+				 pm_get16(f.hdr + f.l4 + 6)
+			   : 0;
+	uint16_t id = f.v6 ? 0 : pm_get16(f.hdr + f.l3 + 4);
+	uint8_t flags = f.proto == IPPROTO_TCP ? f.hdr[f.l4 + 13] : 0;
+	for (uint32_t s = 0, off = 0; s < nseg; s++, off += mss) {
+		uint32_t n = plen - off < mss ? plen - off : mss;
+		if (nseg > 1) { /* as the kernel's TCP segmentation does */
+			uint32_t sq = seq + off;
+			pm_put16(f.hdr + f.l4 + 4, sq >> 16);
+			pm_put16(f.hdr + f.l4 + 6, sq);
+			f.hdr[f.l4 + 13] = flags;
+			if (s + 1 < nseg) /* FIN and PSH: last segment only */
+				f.hdr[f.l4 + 13] &= (uint8_t)~0x09;
+			if (s > 0) /* CWR: first segment only */
+				f.hdr[f.l4 + 13] &= (uint8_t)~0x80;
+			if (!f.v6)
+				pm_put16(f.hdr + f.l3 + 4, (uint16_t)(id + s));
+		}
+		pm_l4_finish(&f, payload + off, n);
+		struct pm_piece pc[2] = {{f.hdr, f.hlen}, {payload + off, n}};
+		*i = (*i + pm_scatter(k, *i, pc, 2, slots_for(k, f.hlen + n))) %
+		     k->nslots;
+	}
+	return nseg;
+}
 
 /* Drains the ring buffer into the host rx ring's free slots. */
 int pm_host_rxsync(struct pm_kring *k, struct pm_host *h)
@@ -362,22 +454,28 @@ int pm_host_rxsync(struct pm_kring *k, struct pm_host *h)
 		if (len & BPF_RINGBUF_BUSY_BIT)
 			break;
 		if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+			/* wire length, copied length, gso size, bytes */
 			const uint32_t *rec = hdr + 2;
-			struct pm_piece pc = {(const uint8_t *)(rec + 2),
-					      rec[1]};
-			uint32_t need =
-			    (pc.len + k->buf_size - 1) / k->buf_size;
-			if (need == 0)
-				need = 1;
-			if (need > room)
-				break;
-			pm_scatter(k, i, &pc, 1, need);
-			i = (i + need) % k->nslots;
-			room -= need;
-			k->packets++;
-			k->bytes += pc.len;
-			if (rec[1] < rec[0])
-				k->truncated++;
+			const uint8_t *frame = (const uint8_t *)rec + REC_HDR;
+			uint32_t start = i, n;
+			if (rec[1] < rec[0]) { /* cut: left as it is */
+				struct pm_piece pc = {frame, rec[1]};
+				n = slots_for(k, rec[1]) <= room;
+				if (n)
+					i = (i +
+					     pm_scatter(k, i, &pc, 1,
+							slots_for(k, rec[1]))) %
+					    k->nslots;
+				k->truncated += n;
+			} else {
+				n = put_wire_frames(k, &i, room, frame, rec[1],
+						    rec[2]);
+			}
+			if (!n)
+				break; /* waits for room */
+			room -= (i + k->nslots - start) % k->nslots;
+			k->packets += n;
+			k->bytes += rec[0];
 		}
 		len &= ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
 		cons += (BPF_RINGBUF_HDR_SZ + len + 7) & ~7ull;

@@ -8,6 +8,8 @@
 
 /* skb->mark of frames the host tx ring sends into the stack ("pkmp") */
 #define PM_HOST_MARK 0x706b6d70
+/* skb->mark of the stack's frames, captured, on their way to be dropped */
+#define PM_STACK_MARK 0x706b6d71
 
 struct pm_host;
 
