@@ -102,7 +102,7 @@ static void reply_register(const struct pm_file *f, struct nmreq_register *r)
 	r->nr_host_tx_rings = (uint16_t)p->nhost[PM_TX];
 	r->nr_host_rx_rings = (uint16_t)p->nhost[PM_RX];
 	r->nr_mem_id = p->mem->mem_id;
-	r->nr_extra_bufs = 0;
+	r->nr_extra_bufs = f->extra_bufs;
 }
 
 static int check_mem_id(const char *name, uint16_t mem_id)
@@ -124,6 +124,7 @@ static int ctrl_register(struct pm_file *f, struct nmreq_header *hdr)
 	    .flags = r->nr_flags,
 	    .nrings = {r->nr_tx_rings, r->nr_rx_rings},
 	    .nhost = {r->nr_host_tx_rings, r->nr_host_rx_rings},
+	    .extra_bufs = r->nr_extra_bufs,
 	    .nslots = {r->nr_tx_slots, r->nr_rx_slots},
 	};
 	int err;
@@ -248,6 +249,7 @@ static int legacy_regif(struct pm_file *f, struct nmreq *nmr)
 	    .name = name,
 	    .nrings = {nmr->nr_tx_rings, nmr->nr_rx_rings},
 	    .nslots = {nmr->nr_tx_slots, nmr->nr_rx_slots},
+	    .extra_bufs = nmr->nr_arg3,
 	};
 	int err = legacy_check(nmr);
 
@@ -268,7 +270,7 @@ static int legacy_regif(struct pm_file *f, struct nmreq *nmr)
 	nmr->nr_tx_slots = r.nr_tx_slots;
 	nmr->nr_rx_slots = r.nr_rx_slots;
 	nmr->nr_arg2 = r.nr_mem_id;
-	nmr->nr_arg3 = 0;
+	nmr->nr_arg3 = r.nr_extra_bufs;
 	return 0;
 }
 

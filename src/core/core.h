@@ -230,6 +230,7 @@ struct pm_bind_req {
 	uint32_t nrings[2];
 	uint32_t nhost[2];
 	uint32_t nslots[2];
+	uint32_t extra_bufs;
 };
 
 /* Sets up a kring on @ring with the library's pointers at hwcur/hwtail. */
@@ -253,6 +254,7 @@ struct pm_file {
 	struct netmap_if *nifp;
 	uint32_t first[2], last[2]; /* bound rings: [first, last) */
 	uint64_t flags;		    /* nr_flags at register */
+	uint32_t extra_bufs;	    /* granted: the ni_bufs_head list */
 	atomic_bool error;	    /* a ring was reinitialised: POLLERR */
 	pthread_mutex_t lock;	    /* one register at a time */
 };

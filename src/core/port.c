@@ -342,6 +342,48 @@ static int make_nifp(struct pm_file *f)
 	return 0;
 }
 
+/*
+ * Extra buffers: a list through each buffer's first 32-bit word, starting
+ * at ni_bufs_head, 0-terminated.  All of them or none.
+ */
+static void alloc_extra_bufs(struct pm_file *f, uint32_t n)
+{
+	struct pm_region *r = f->port->mem;
+	struct netmap_slot *s = n ? calloc(n, sizeof(*s)) : NULL;
+
+	if (!s || pm_region_alloc_bufs(r, s, n) < 0) {
+		if (n)
+			pm_log("%s: no %u extra buffers", f->port->name, n);
+		free(s);
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		*(uint32_t *)((char *)r->base + r->buf_ofs +
+			      (size_t)s[i].buf_idx * r->buf_size) =
+		    i + 1 < n ? s[i + 1].buf_idx : 0;
+	f->nifp->ni_bufs_head = s[0].buf_idx;
+	f->extra_bufs = n;
+	free(s);
+}
+
+/*
+ * Frees the list as the application left it: it may have swapped buffers
+ * in and out.  Bogus links end the walk; a cycle cannot outlast the pool.
+ */
+static void free_extra_bufs(struct pm_file *f)
+{
+	struct pm_region *r = f->port->mem;
+	uint32_t idx = f->nifp->ni_bufs_head;
+
+	for (uint32_t n = 0; idx >= 2 && idx < r->buf_total && n < r->buf_total;
+	     n++) {
+		struct netmap_slot s = {.buf_idx = idx};
+		idx = *(uint32_t *)((char *)r->base + r->buf_ofs +
+				    (size_t)idx * r->buf_size);
+		pm_region_free_bufs(r, &s, 1);
+	}
+}
+
 static int validate_request(const struct pm_bind_req *req)
 {
 	if (req->flags & (NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON)) {
@@ -389,6 +431,7 @@ int pm_file_register(struct pm_file *f, const struct pm_bind_req *req)
 	err = make_nifp(f);
 	if (err)
 		goto unbind;
+	alloc_extra_bufs(f, req->extra_bufs);
 	pthread_mutex_unlock(&ports_lock);
 	pthread_mutex_unlock(&f->lock);
 	return 0;
@@ -453,6 +496,7 @@ void pm_file_put(struct pm_file *f)
 	if (f->port) {
 		pthread_mutex_lock(&ports_lock);
 		unbind_rings(f);
+		free_extra_bufs(f);
 		pm_region_free_if(f->port->mem, f->nifp);
 		port_put(f->port);
 		pthread_mutex_unlock(&ports_lock);

@@ -20,13 +20,15 @@ struct end {
 	struct nmreq_register reg;
 	void *mem;
 	struct netmap_ring *tx, *rx;
+	struct netmap_if *nifp;
 };
 
-static int open_end(struct end *e, const char *name)
+static int open_end_extra(struct end *e, const char *name, uint32_t extra)
 {
 	memset(e, 0, sizeof(*e));
 	e->fd = nmt_open();
 	nmt_reg_init(&e->reg, NR_REG_ALL_NIC, 0);
+	e->reg.nr_extra_bufs = extra;
 	if (nmt_register(e->fd, name, &e->reg) < 0) {
 		int err = errno;
 		close(e->fd);
@@ -37,7 +39,13 @@ static int open_end(struct end *e, const char *name)
 	struct netmap_if *nifp = NETMAP_IF(e->mem, e->reg.nr_offset);
 	e->tx = NETMAP_TXRING(nifp, 0);
 	e->rx = NETMAP_RXRING(nifp, 0);
+	e->nifp = nifp;
 	return 0;
+}
+
+static int open_end(struct end *e, const char *name)
+{
+	return open_end_extra(e, name, 0);
 }
 
 static void close_end(struct end *e)
@@ -223,6 +231,49 @@ static void test_two_processes(void)
 	close_end(&m);
 }
 
+/*
+ * Extra buffers: a 0-terminated list through each buffer's first word;
+ * one of them swapped into a tx slot arrives at the peer as that buffer.
+ */
+static void test_extra_buffers(void)
+{
+	struct end m, s;
+	uint32_t seen[16], n = 0;
+
+	MUST_OK(open_end_extra(&m, "lo{6", 16), "REGISTER lo{6 with 16 extra");
+	MUST_OK(open_end(&s, "lo}6"), "REGISTER lo}6");
+	CHECK_EQ(m.reg.nr_extra_bufs, 16, "16 extra buffers granted");
+	for (uint32_t i = m.nifp->ni_bufs_head; i && n < 17; n++) {
+		CHECK(i >= 2 && i < m.reg.nr_memsize / m.tx->nr_buf_size,
+		      "extra buffer %u is a buffer of the region", i);
+		for (uint32_t j = 0; j < n; j++)
+			CHECK(seen[j] != i, "extra buffer %u listed once", i);
+		seen[n < 16 ? n : 15] = i;
+		i = *(uint32_t *)NETMAP_BUF(m.tx, i);
+	}
+	CHECK_EQ(n, 16, "the list holds 16 buffers and ends with 0");
+
+	/* take the head of the list, give the tx slot's buffer to it */
+	struct netmap_slot *slot = &m.tx->slot[m.tx->head];
+	uint32_t extra = m.nifp->ni_bufs_head;
+	m.nifp->ni_bufs_head = *(uint32_t *)NETMAP_BUF(m.tx, extra);
+	*(uint32_t *)NETMAP_BUF(m.tx, slot->buf_idx) = m.nifp->ni_bufs_head;
+	m.nifp->ni_bufs_head = slot->buf_idx;
+	slot->buf_idx = extra;
+	slot->flags = NS_BUF_CHANGED;
+	memset(NETMAP_BUF(m.tx, extra), 0x5a, 60);
+	slot->len = 60;
+	m.tx->head = m.tx->cur = nm_ring_next(m.tx, m.tx->head);
+	CHECK_OK(ioctl(m.fd, NIOCTXSYNC, NULL), "send the extra buffer");
+	CHECK_OK(ioctl(s.fd, NIOCRXSYNC, NULL), "receive");
+	CHECK_EQ(s.rx->slot[s.rx->head].buf_idx, extra,
+		 "the peer receives the extra buffer itself");
+	CHECK_EQ((unsigned char)NETMAP_BUF(s.rx, extra)[59], 0x5a,
+		 "with its contents");
+	close_end(&m);
+	close_end(&s);
+}
+
 /* The last close anywhere removes the region's shared object. */
 static void test_nothing_left(void)
 {
@@ -246,6 +297,7 @@ int main(int argc, char **argv)
 	test_tail_waits_for_release();
 	test_one_owner();
 	test_two_processes();
+	test_extra_buffers();
 	test_nothing_left();
 	printf("pipe: all checks passed\n");
 	return 0;
