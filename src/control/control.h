@@ -11,4 +11,7 @@ int pm_ioctl(struct pm_file *f, unsigned long req, void *arg);
 /* Is @req one of netmap's ioctls (worth checking an unknown fd for)? */
 bool pm_is_netmap_request(unsigned long req);
 
+/* The shim's epoll: drops the watches of a descriptor being closed. */
+void pm_epoll_forget(int fd);
+
 #endif

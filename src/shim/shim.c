@@ -370,6 +370,7 @@ PM_PUBLIC int close(int fd)
 	int ret;
 
 	ensure_resolved();
+	pm_epoll_forget(fd);
 	ret = pm_libc.close(fd);
 	if (unlikely(f != NULL)) {
 		pm_log("fd %d", fd);
