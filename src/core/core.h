@@ -44,7 +44,7 @@ void pm_log_print(const char *func, const char *fmt, ...)
 #define PM_RING_TOTAL	 200
 #define PM_BUF_SIZE	 2048
 #define PM_BUF_TOTAL	 163840
-#define PM_REGION_META	 (64 * 1024) /* bookkeeping before the netmap area */
+#define PM_REGION_META	 (256 * 1024) /* bookkeeping before the netmap area */
 #define PM_GLOBAL_MEM_ID 1
 
 /*
@@ -68,6 +68,48 @@ struct pm_pipe_meta {
 	struct pm_pipe_dir dir[PM_PIPE_MAX_RINGS][2]; /* [ring][from end] */
 };
 
+/*
+ * VALE: each switch has a region of its own whose bookkeeping holds its
+ * ports and its forwarding table; the switches themselves are listed in
+ * memory id 1's bookkeeping.
+ */
+#define PM_VALE_SWITCHES  8
+#define PM_VALE_PORTS	  64
+#define PM_VALE_MAX_RINGS 4
+#define PM_VALE_FDB	  1024
+
+/* An rx ring of a VALE port: any port's sender fills it, under its lock. */
+struct pm_vale_rx {
+	pthread_mutex_t lock;	 /* robust, process-shared */
+	_Atomic uint32_t hwtail; /* filled up to here (by senders) */
+	_Atomic uint32_t hwcur;	 /* released up to here (by the owner) */
+	_Atomic uint32_t wants_kick;
+	_Atomic uint64_t drops; /* frames that found the ring full */
+} __attribute__((aligned(64)));
+
+struct pm_vale_port {
+	char name[NETMAP_REQ_IFNAMSIZ]; /* "valeX:Y"; empty: free */
+	uint32_t persistent;		/* made by NEWIF: outlives its users */
+	uint32_t nrings, nslots;
+	uint64_t tx_ofs[PM_VALE_MAX_RINGS], rx_ofs[PM_VALE_MAX_RINGS];
+	struct pm_vale_rx rx[PM_VALE_MAX_RINGS];
+};
+
+struct pm_vale_fdb_entry {
+	_Atomic uint64_t mac_port; /* MAC << 16 | port + 1; 0: empty */
+};
+
+struct pm_vale_switch {
+	char name[NETMAP_REQ_IFNAMSIZ]; /* "valeX"; empty: free */
+	uint32_t nports;
+};
+
+struct pm_vale_meta {
+	struct pm_vale_switch switches[PM_VALE_SWITCHES]; /* in mem id 1 */
+	struct pm_vale_port ports[PM_VALE_PORTS];	  /* in a switch's */
+	struct pm_vale_fdb_entry fdb[PM_VALE_FDB];
+};
+
 /* The shared bookkeeping at the start of a region's object. */
 struct pm_region_meta {
 	uint64_t magic;
@@ -78,6 +120,7 @@ struct pm_region_meta {
 	uint8_t ring_used[PM_RING_TOTAL];
 	uint64_t buf_used[PM_BUF_TOTAL / 64]; /* bitmap */
 	struct pm_pipe_meta pipes[PM_MAX_PIPES];
+	struct pm_vale_meta vale;
 };
 _Static_assert(sizeof(struct pm_region_meta) <= PM_REGION_META,
 	       "region bookkeeping outgrew its pages");
@@ -170,7 +213,13 @@ struct pm_adapter_ops {
 	int (*configure)(struct pm_port *p, const struct pm_bind_req *req);
 	/* The adapter provides the netmap rings itself, in attach. */
 	bool own_rings;
-	/* Creates the adapter state and fills each kring's wait_fd. */
+	/* Undoes configure for a port that is not attached (optional). */
+	void (*release)(struct pm_port *p);
+	/*
+	 * Creates the adapter state and fills each kring's wait_fd; on
+	 * failure undoes only its own work.  detach undoes attach and
+	 * configure.
+	 */
 	int (*attach)(struct pm_port *p);
 	void (*detach)(struct pm_port *p);
 	/*
@@ -196,6 +245,7 @@ struct pm_adapter_ops {
 
 extern const struct pm_adapter_ops pm_afpacket_ops;
 extern const struct pm_adapter_ops pm_pipe_ops;
+extern const struct pm_adapter_ops pm_vale_ops;
 
 #define PM_MAX_RINGS 64
 #define PM_MIN_SLOTS 8

@@ -38,7 +38,7 @@ static const struct pm_adapter_ops *adapter_for(const char *name)
 	if (strpbrk(name, "{}"))
 		return &pm_pipe_ops;
 	if (strncmp(name, NM_BDG_NAME, strlen(NM_BDG_NAME)) == 0)
-		return NULL;
+		return &pm_vale_ops;
 	return &pm_afpacket_ops;
 }
 
@@ -140,11 +140,15 @@ static int port_configure(struct pm_port *p, const struct pm_bind_req *req)
 {
 	snprintf(p->name, sizeof(p->name), "%s", req->name);
 	p->ops = adapter_for(req->name);
-	if (!p->ops) {
-		pm_log("%s: VALE ports are not available yet", req->name);
-		return -EOPNOTSUPP;
-	}
 	return p->ops->configure(p, req);
+}
+
+/* Undoes port_configure. */
+static void port_unconfigure(struct pm_port *p)
+{
+	if (p->ops->release)
+		p->ops->release(p);
+	pm_region_put(p->mem);
 }
 
 static int port_create(const struct pm_bind_req *req, struct pm_port **out)
@@ -171,7 +175,7 @@ static int port_create(const struct pm_bind_req *req, struct pm_port **out)
 
 free_rings:
 	port_free_rings(p);
-	pm_region_put(p->mem);
+	port_unconfigure(p);
 free_port:
 	free(p);
 	return err;
@@ -473,7 +477,7 @@ int pm_port_info(const char *name, struct nmreq_port_info_get *info)
 		};
 	}
 	if (p == &tmp && tmp.mem)
-		pm_region_put(tmp.mem);
+		port_unconfigure(&tmp);
 	pthread_mutex_unlock(&ports_lock);
 	return err;
 }

@@ -11,7 +11,8 @@
  * allocators under a robust process-shared mutex, so a process that dies
  * while allocating cannot wedge the others.  Each user holds a shared
  * flock on it; the last one out unlinks it, and objects nobody holds
- * (their users were all killed) are collected when a region is opened.
+ * (their users were all killed) are collected whenever a region is opened
+ * or closed.
  * Pages are only backed when touched, so the pools have netmap's sizes.
  */
 #include "core.h"
@@ -219,6 +220,7 @@ static void region_close(struct pm_region *r)
 			shm_unlink(r->name);
 		if (fd >= 0)
 			pm_libc.close(fd);
+		collect_stale();
 		init_unlock(lock);
 	}
 	free(r);
