@@ -17,11 +17,16 @@
 #include "core/core.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <net/netmap_user.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct vale_port {
@@ -284,9 +289,16 @@ static int vale_attach(struct pm_port *p)
 
 	pm_region_lock(p->mem);
 	for (int i = 0; i < PM_VALE_PORTS && vp->index < 0; i++) {
-		if (strcmp(port_meta(p, i)->name, p->name) == 0)
+		struct pm_vale_port *m = port_meta(p, i);
+		if (strcmp(m->name, p->name) == 0) {
 			vp->index = i;
-		else if (!port_meta(p, i)->name[0] && free_slot < 0)
+		} else if (m->name[0] && !m->persistent && !port_held(p, i)) {
+			free_port(p, m); /* its owner was killed */
+			pm_region_lock(vp->registry);
+			vp->registry->meta->vale.switches[vp->sw].nports--;
+			pm_region_unlock(vp->registry);
+		}
+		if (!m->name[0] && free_slot < 0)
 			free_slot = i;
 	}
 	bool fresh = vp->index < 0;
@@ -497,3 +509,465 @@ const struct pm_adapter_ops pm_vale_ops = {
     .arm = vale_arm,
     .disarm = vale_disarm,
 };
+
+/* ---- control: NEWIF, DELIF, ATTACH, DETACH, LIST --------------------------
+ */
+
+/*
+ * Calls @fn with the registry (memory id 1) locked.  The registry holds
+ * the switches and the NEWIF ports.
+ */
+static int with_registry(int (*fn)(struct pm_region *, void *), void *arg)
+{
+	struct pm_region *reg;
+	int err = pm_region_get(PM_GLOBAL_MEM_ID, &reg);
+
+	if (err)
+		return err;
+	pm_region_lock(reg);
+	err = fn(reg, arg);
+	pm_region_unlock(reg);
+	pm_region_put(reg);
+	return err;
+}
+
+static struct pm_vale_newif *newif_find(struct pm_region *reg, const char *name)
+{
+	for (int i = 0; i < PM_VALE_NEWIFS; i++)
+		if (reg->meta->vale.newifs[i].name[0] &&
+		    strcmp(reg->meta->vale.newifs[i].name, name) == 0)
+			return &reg->meta->vale.newifs[i];
+	return NULL;
+}
+
+struct newif_args {
+	const char *name;
+	const struct nmreq_vale_newif *req;
+	char *out;
+	size_t len;
+};
+
+static int do_newif(struct pm_region *reg, void *arg)
+{
+	struct newif_args *a = arg;
+	struct pm_vale_newif *n = NULL;
+
+	if (newif_find(reg, a->name) || pm_valid_ifname(a->name))
+		return -EEXIST;
+	for (int i = 0; i < PM_VALE_NEWIFS && !n; i++)
+		if (!reg->meta->vale.newifs[i].name[0])
+			n = &reg->meta->vale.newifs[i];
+	if (!n)
+		return -ENOSPC;
+	snprintf(n->name, sizeof(n->name), "%s", a->name);
+	n->nrings = pm_count(a->req->nr_tx_rings, 1, 1, PM_VALE_MAX_RINGS);
+	n->nslots = pm_count(a->req->nr_tx_slots, pm_default_slots(),
+			     PM_MIN_SLOTS, PM_MAX_SLOTS);
+	n->sw = -1;
+	return 0;
+}
+
+int pm_vale_newif(const char *name, const struct nmreq_vale_newif *req)
+{
+	struct newif_args a = {.name = name, .req = req};
+
+	if (!name[0] || strpbrk(name, ":{}^*@/-"))
+		return -EINVAL;
+	return with_registry(do_newif, &a);
+}
+
+static int do_delif(struct pm_region *reg, void *arg)
+{
+	struct pm_vale_newif *n = newif_find(reg, arg);
+
+	if (!n)
+		return -ENXIO;
+	if (n->sw >= 0)
+		return -EBUSY; /* attached to a switch: detach it first */
+	memset(n, 0, sizeof(*n));
+	return 0;
+}
+
+int pm_vale_delif(const char *name)
+{
+	return with_registry(do_delif, (void *)name);
+}
+
+static int do_newif_port(struct pm_region *reg, void *arg)
+{
+	struct newif_args *a = arg;
+	struct pm_vale_newif *n = newif_find(reg, a->name);
+
+	if (!n || n->sw < 0)
+		return -ENOENT;
+	snprintf(a->out, a->len, "%s:%s", reg->meta->vale.switches[n->sw].name,
+		 n->name);
+	return 0;
+}
+
+bool pm_vale_newif_port(const char *name, char *out, size_t len)
+{
+	struct newif_args a = {.name = name, .out = out, .len = len};
+
+	return with_registry(do_newif_port, &a) == 0;
+}
+
+/* A port configured for @name ("valeX:Y"): its switch region and slot. */
+static int open_switch(const char *name, struct pm_port *p, bool create)
+{
+	struct pm_bind_req req = {.name = name};
+	char sw[NETMAP_REQ_IFNAMSIZ];
+	int err = switch_name(name, sw, sizeof(sw));
+
+	if (err)
+		return err;
+	if (!create) { /* do not make a switch just to look into it */
+		struct pm_region *reg;
+		if (pm_region_get(PM_GLOBAL_MEM_ID, &reg))
+			return -ENXIO;
+		pm_region_lock(reg);
+		err = switch_slot(reg, sw, false);
+		pm_region_unlock(reg);
+		pm_region_put(reg);
+		if (err < 0)
+			return -ENXIO;
+	}
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	return vale_configure(p, &req);
+}
+
+static int port_index(struct pm_port *p, const char *name)
+{
+	for (int i = 0; i < PM_VALE_PORTS; i++)
+		if (strcmp(port_meta(p, i)->name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* Forwards frames from @src's rx rings to @dst's tx rings, copying. */
+static void agent_forward(struct netmap_if *src, uint32_t first, uint32_t last,
+			  struct netmap_if *dst, uint32_t tfirst,
+			  uint32_t tlast)
+{
+	for (uint32_t r = first; r < last; r++) {
+		struct netmap_ring *rx = NETMAP_RXRING(src, r);
+		struct netmap_ring *tx =
+		    NETMAP_TXRING(dst, tfirst + r % (tlast - tfirst));
+		while (rx->head != rx->tail && tx->head != tx->tail) {
+			struct netmap_slot *rs = &rx->slot[rx->head];
+			struct netmap_slot *ts = &tx->slot[tx->head];
+			memcpy(NETMAP_BUF(tx, ts->buf_idx),
+			       NETMAP_BUF(rx, rs->buf_idx), rs->len);
+			ts->len = rs->len;
+			ts->flags = rs->flags & NS_MOREFRAG;
+			rx->head = rx->cur = nm_ring_next(rx, rx->head);
+			tx->head = tx->cur = nm_ring_next(tx, tx->head);
+		}
+	}
+}
+
+struct agent_port {
+	int fd;
+	struct nmreq_register reg;
+	struct netmap_if *nifp;
+};
+
+static int agent_open(struct agent_port *a, const char *name, uint32_t mode)
+{
+	struct nmreq_header h = {.nr_version = NETMAP_API,
+				 .nr_reqtype = NETMAP_REQ_REGISTER};
+
+	a->fd = open("/dev/netmap", O_RDWR | O_CLOEXEC);
+	a->reg = (struct nmreq_register){.nr_mode = mode};
+	snprintf(h.nr_name, sizeof(h.nr_name), "%s", name);
+	h.nr_body = (uintptr_t)&a->reg;
+	if (a->fd < 0 || ioctl(a->fd, NIOCCTRL, &h) < 0)
+		return -1;
+	void *mem = mmap(NULL, a->reg.nr_memsize, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, a->fd, 0);
+	if (mem == MAP_FAILED)
+		return -1;
+	a->nifp = NETMAP_IF(mem, a->reg.nr_offset);
+	return 0;
+}
+
+/*
+ * The attach agent: in a process of its own, forwards between a Linux
+ * interface and its switch port (and, with @host, the host rings and the
+ * port valeX:IF^), as netmap's kernel does for an attached NIC.  Reports
+ * on @ready, then runs until killed.
+ */
+static volatile sig_atomic_t agent_stop;
+
+static void agent_on_term(int sig)
+{
+	(void)sig;
+	agent_stop = 1;
+}
+
+/* The agent keeps nothing of its parent but @keep: no output, no ports. */
+static void agent_detach_from_parent(int keep)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		dup2(null, fd);
+	for (int fd = 3; fd < 4096; fd++)
+		if (fd != keep)
+			close(fd); /* the shim's close: drops inherited ports */
+	signal(SIGTERM, agent_on_term);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+}
+
+static void agent_run(const char *vale, const char *ifname, bool host,
+		      int ready)
+{
+	char vname[NETMAP_REQ_IFNAMSIZ], hname[NETMAP_REQ_IFNAMSIZ + 1];
+	struct agent_port nic, port, hport = {.fd = -1};
+	int ok;
+
+	snprintf(vname, sizeof(vname), "%s", vale);
+	snprintf(hname, sizeof(hname), "%s^", vale);
+	ok = agent_open(&nic, ifname, host ? NR_REG_NIC_SW : NR_REG_ALL_NIC) ==
+		 0 &&
+	     agent_open(&port, vname, NR_REG_ALL_NIC) == 0 &&
+	     (!host || agent_open(&hport, hname, NR_REG_ALL_NIC) == 0);
+	if (write(ready, ok ? "1" : "0", 1) != 1 || !ok)
+		_exit(1);
+	pm_libc.close(ready);
+	uint32_t nrx = nic.reg.nr_rx_rings, ntx = nic.reg.nr_tx_rings;
+	while (!agent_stop) {
+		struct pollfd pfd[3] = {{nic.fd, POLLIN, 0},
+					{port.fd, POLLIN, 0},
+					{hport.fd, POLLIN, 0}};
+		if (poll(pfd, host ? 3 : 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents & POLLERR)
+			break; /* the interface went away */
+		agent_forward(nic.nifp, 0, nrx, port.nifp, 0,
+			      port.reg.nr_tx_rings);
+		agent_forward(port.nifp, 0, port.reg.nr_rx_rings, nic.nifp, 0,
+			      ntx);
+		if (host) {
+			agent_forward(nic.nifp, nrx, nrx + 1, hport.nifp, 0, 1);
+			agent_forward(hport.nifp, 0, 1, nic.nifp, ntx, ntx + 1);
+		}
+	}
+	close(nic.fd); /* leaves the switch, re-attaches the NIC */
+	close(port.fd);
+	if (host)
+		close(hport.fd);
+	_exit(0);
+}
+
+static int attach_nic(struct pm_port *p, const char *name, const char *ifname,
+		      bool host)
+{
+	int fds[2];
+	char ok = 0;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+		pm_libc.close(fds[0]);
+		pm_libc.close(fds[1]);
+		return err;
+	}
+	if (pid == 0) {
+		setsid();
+		agent_detach_from_parent(fds[1]);
+		agent_run(name, ifname, host, fds[1]);
+	}
+	pm_libc.close(fds[1]);
+	if (read(fds[0], &ok, 1) != 1 || ok != '1') {
+		pm_libc.close(fds[0]);
+		waitpid(pid, NULL, 0);
+		pm_log("%s: the attach agent could not open %s", name, ifname);
+		return -ENXIO;
+	}
+	pm_libc.close(fds[0]);
+	pm_region_lock(p->mem);
+	int i = port_index(p, name);
+	if (i >= 0)
+		port_meta(p, i)->agent = pid;
+	pm_region_unlock(p->mem);
+	return i;
+}
+
+struct attach_args {
+	struct pm_port *p;
+	const char *port; /* Y of valeX:Y */
+	int index;
+};
+
+/* A NEWIF port joins the switch as a persistent port. */
+static int do_attach_newif(struct pm_region *reg, void *arg)
+{
+	struct attach_args *a = arg;
+	struct pm_vale_newif *n = newif_find(reg, a->port);
+	struct vale_port *vp = a->p->priv;
+	int free_slot = -1;
+
+	if (!n)
+		return -ENXIO;
+	if (n->sw >= 0)
+		return -EBUSY;
+	pm_region_lock(a->p->mem);
+	for (int i = 0; i < PM_VALE_PORTS && free_slot < 0; i++)
+		if (!port_meta(a->p, i)->name[0])
+			free_slot = i;
+	a->p->nrings[PM_TX] = n->nrings;
+	a->p->nslots[PM_TX] = n->nslots;
+	int err = free_slot < 0 ? -ENOSPC
+				: new_port(a->p, port_meta(a->p, free_slot));
+	if (!err) {
+		port_meta(a->p, free_slot)->persistent = 1;
+		n->sw = vp->sw;
+		reg->meta->vale.switches[vp->sw].nports++;
+		a->index = free_slot;
+	}
+	pm_region_unlock(a->p->mem);
+	return err;
+}
+
+int pm_vale_attach(const char *name, struct nmreq_vale_attach *req)
+{
+	struct pm_port p = {0};
+	int err = open_switch(name, &p, true);
+
+	if (err)
+		return err;
+	const char *ifname = strchr(name, ':') + 1;
+	pm_region_lock(p.mem);
+	bool present = port_index(&p, name) >= 0;
+	pm_region_unlock(p.mem);
+	if (present) {
+		err = -EBUSY;
+	} else if (pm_valid_ifname(ifname)) {
+		err = attach_nic(&p, name, ifname,
+				 (req->reg.nr_mode & NR_REG_MASK) ==
+				     NR_REG_NIC_SW);
+	} else {
+		struct attach_args a = {.p = &p, .port = ifname};
+		err = with_registry(do_attach_newif, &a);
+		if (!err)
+			err = a.index;
+	}
+	if (err >= 0) {
+		req->port_index = (uint32_t)err;
+		err = 0;
+	}
+	vale_release(&p);
+	pm_region_put(p.mem);
+	return err;
+}
+
+static int do_detach_newif(struct pm_region *reg, void *arg)
+{
+	struct pm_vale_newif *n = newif_find(reg, arg);
+
+	if (n)
+		n->sw = -1;
+	return 0;
+}
+
+int pm_vale_detach(const char *name, struct nmreq_vale_detach *req)
+{
+	struct pm_port p = {0};
+	int err = open_switch(name, &p, false), i;
+	pid_t agent = 0;
+
+	if (err)
+		return err;
+	pm_region_lock(p.mem);
+	i = port_index(&p, name);
+	struct pm_vale_port *m = i >= 0 ? port_meta(&p, i) : NULL;
+	if (!m) {
+		err = -ENXIO;
+	} else if (m->agent > 0) {
+		agent = m->agent;
+	} else if (!m->persistent || port_held(&p, i)) {
+		err = -EBUSY; /* a process has it open */
+	} else {
+		free_port(&p, m);
+		struct vale_port *vp = p.priv;
+		pm_region_lock(vp->registry);
+		vp->registry->meta->vale.switches[vp->sw].nports--;
+		do_detach_newif(vp->registry, (void *)(strchr(name, ':') + 1));
+		pm_region_unlock(vp->registry);
+	}
+	pm_region_unlock(p.mem);
+	if (agent > 0) { /* its exit closes the port and re-attaches the NIC */
+		kill(agent, SIGTERM);
+		waitpid(agent, NULL, WNOHANG);
+		for (int tries = 0; tries < 300; tries++) {
+			pm_region_lock(p.mem);
+			bool gone = port_index(&p, name) < 0;
+			pm_region_unlock(p.mem);
+			if (gone)
+				break;
+			usleep(10 * 1000);
+		}
+	}
+	if (!err && req)
+		req->port_index = (uint32_t)i;
+	vale_release(&p);
+	pm_region_put(p.mem);
+	return err;
+}
+
+/*
+ * With a name: the switch and port indexes of that port.  Without one:
+ * the first port at or after (nr_bridge_idx, nr_port_idx), its name in
+ * @name; -ENOENT past the last.
+ */
+int pm_vale_list(char *name, struct nmreq_vale_list *req)
+{
+	struct pm_region *reg;
+	char sw_names[PM_VALE_SWITCHES][NETMAP_REQ_IFNAMSIZ];
+	int err = pm_region_get(PM_GLOBAL_MEM_ID, &reg);
+
+	if (err)
+		return err;
+	pm_region_lock(reg);
+	for (int s = 0; s < PM_VALE_SWITCHES; s++)
+		memcpy(sw_names[s], reg->meta->vale.switches[s].name,
+		       NETMAP_REQ_IFNAMSIZ);
+	pm_region_unlock(reg);
+	pm_region_put(reg);
+
+	err = name[0] ? -ENXIO : -ENOENT;
+	for (int s = name[0] ? 0 : req->nr_bridge_idx; s < PM_VALE_SWITCHES;
+	     s++) {
+		struct pm_port p = {0};
+		if (!sw_names[s][0])
+			continue;
+		char any[NETMAP_REQ_IFNAMSIZ + 2];
+		snprintf(any, sizeof(any), "%s:x", sw_names[s]);
+		if (open_switch(any, &p, false))
+			continue;
+		int first = !name[0] && s == req->nr_bridge_idx
+				? (int)req->nr_port_idx
+				: 0;
+		pm_region_lock(p.mem);
+		for (int i = first; i < PM_VALE_PORTS && err; i++) {
+			const char *pn = port_meta(&p, i)->name;
+			if (!pn[0] || (name[0] && strcmp(pn, name) != 0))
+				continue;
+			if (!name[0])
+				snprintf(name, NETMAP_REQ_IFNAMSIZ, "%s", pn);
+			req->nr_bridge_idx = (uint16_t)s;
+			req->nr_port_idx = (uint32_t)i;
+			err = 0;
+		}
+		pm_region_unlock(p.mem);
+		vale_release(&p);
+		pm_region_put(p.mem);
+		if (!err)
+			break;
+	}
+	return err;
+}

@@ -188,6 +188,20 @@ static int ctrl(struct pm_file *f, struct nmreq_header *hdr)
 		return ctrl_port_info(f, hdr);
 	case NETMAP_REQ_POOLS_INFO_GET:
 		return ctrl_pools_info(f, hdr);
+	case NETMAP_REQ_VALE_NEWIF:
+		return pm_vale_newif(hdr->nr_name,
+				     (void *)(uintptr_t)hdr->nr_body);
+	case NETMAP_REQ_VALE_DELIF:
+		return pm_vale_delif(hdr->nr_name);
+	case NETMAP_REQ_VALE_ATTACH:
+		return pm_vale_attach(hdr->nr_name,
+				      (void *)(uintptr_t)hdr->nr_body);
+	case NETMAP_REQ_VALE_DETACH:
+		return pm_vale_detach(hdr->nr_name,
+				      (void *)(uintptr_t)hdr->nr_body);
+	case NETMAP_REQ_VALE_LIST:
+		return pm_vale_list(hdr->nr_name,
+				    (void *)(uintptr_t)hdr->nr_body);
 	default:
 		pm_log("request %u not supported yet", hdr->nr_reqtype);
 		return -EOPNOTSUPP;

@@ -90,6 +90,7 @@ struct pm_vale_rx {
 struct pm_vale_port {
 	char name[NETMAP_REQ_IFNAMSIZ]; /* "valeX:Y"; empty: free */
 	uint32_t persistent;		/* made by NEWIF: outlives its users */
+	int32_t agent;			/* pid forwarding an attached NIC */
 	uint32_t nrings, nslots;
 	uint64_t tx_ofs[PM_VALE_MAX_RINGS], rx_ofs[PM_VALE_MAX_RINGS];
 	struct pm_vale_rx rx[PM_VALE_MAX_RINGS];
@@ -104,8 +105,17 @@ struct pm_vale_switch {
 	uint32_t nports;
 };
 
+/* A port made by NEWIF: lives until DELIF, attached to a switch or not. */
+struct pm_vale_newif {
+	char name[NETMAP_REQ_IFNAMSIZ]; /* empty: free */
+	uint32_t nrings, nslots;
+	int32_t sw; /* the switch it is attached to, or -1 */
+};
+#define PM_VALE_NEWIFS 16
+
 struct pm_vale_meta {
 	struct pm_vale_switch switches[PM_VALE_SWITCHES]; /* in mem id 1 */
+	struct pm_vale_newif newifs[PM_VALE_NEWIFS];	  /* in mem id 1 */
 	struct pm_vale_port ports[PM_VALE_PORTS];	  /* in a switch's */
 	struct pm_vale_fdb_entry fdb[PM_VALE_FDB];
 };
@@ -282,6 +292,15 @@ struct pm_bind_req {
 	uint32_t nslots[2];
 	uint32_t extra_bufs;
 };
+
+/* VALE's control requests (src/adapters/vale.c); 0 or -errno. */
+int pm_vale_newif(const char *name, const struct nmreq_vale_newif *req);
+int pm_vale_delif(const char *name);
+int pm_vale_attach(const char *name, struct nmreq_vale_attach *req);
+int pm_vale_detach(const char *name, struct nmreq_vale_detach *req);
+int pm_vale_list(char *name, struct nmreq_vale_list *req);
+/* "valeX:Y" for a NEWIF port Y attached to switch X; false otherwise. */
+bool pm_vale_newif_port(const char *name, char *out, size_t len);
 
 /* Sets up a kring on @ring with the library's pointers at hwcur/hwtail. */
 void pm_kring_init(struct pm_kring *k, struct pm_port *p, enum pm_dir dir,

@@ -135,6 +135,15 @@ uint32_t pm_count(uint32_t asked, uint32_t dflt, uint32_t lo, uint32_t hi)
 	return n < lo ? lo : n > hi ? hi : n;
 }
 
+/* The port's own name: a NEWIF port Y is the port valeX:Y of its switch. */
+static const char *canonical_name(const char *name, char *buf, size_t len)
+{
+	if (!strpbrk(name, "{}:") && !pm_valid_ifname(name) &&
+	    pm_vale_newif_port(name, buf, len))
+		return buf;
+	return name;
+}
+
 /* Geometry and memory of a port named @req->name, not yet created. */
 static int port_configure(struct pm_port *p, const struct pm_bind_req *req)
 {
@@ -414,6 +423,10 @@ int pm_file_register(struct pm_file *f, const struct pm_bind_req *req)
 	err = validate_request(req);
 	if (err)
 		goto out;
+	char name[NETMAP_REQ_IFNAMSIZ];
+	struct pm_bind_req r = *req;
+	r.name = canonical_name(req->name, name, sizeof(name));
+	req = &r;
 	pthread_mutex_lock(&ports_lock);
 	p = port_find(req->name);
 	if (!p) {
@@ -454,7 +467,11 @@ out:
 
 int pm_port_info(const char *name, struct nmreq_port_info_get *info)
 {
-	struct pm_bind_req req = {.name = name};
+	char buf[NETMAP_REQ_IFNAMSIZ];
+	struct pm_bind_req req = {.name =
+				      canonical_name(name, buf, sizeof(buf))};
+
+	name = req.name;
 	struct pm_port tmp = {0}, *p;
 	int err = 0;
 

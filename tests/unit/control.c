@@ -53,13 +53,13 @@ static void test_header_checks(void)
 
 static void test_unsupported(void)
 {
-	struct nmreq_vale_list list;
+	struct nmreq_port_hdr ph;
 	struct nmreq_header hdr;
 
-	/* VALE_LIST stands for any request type not implemented yet. */
-	memset(&list, 0, sizeof(list));
-	nmt_hdr(&hdr, NETMAP_REQ_VALE_LIST, "", &list);
-	CHECK_ERR(ctrl_once(&hdr), EOPNOTSUPP, "VALE_LIST gives EOPNOTSUPP");
+	/* PORT_HDR_SET stands for any request type not implemented yet. */
+	memset(&ph, 0, sizeof(ph));
+	nmt_hdr(&hdr, NETMAP_REQ_PORT_HDR_SET, PORT, &ph);
+	CHECK_ERR(ctrl_once(&hdr), EOPNOTSUPP, "PORT_HDR_SET gives EOPNOTSUPP");
 }
 
 /* An unknown option fails the request and leaves the fd unbound. */

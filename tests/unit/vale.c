@@ -203,6 +203,93 @@ static void test_peer_killed(struct port *a, struct port *b)
 	close_port(&d);
 }
 
+static int ctrl(uint16_t type, const char *name, void *body)
+{
+	struct nmreq_header hdr;
+	int fd = nmt_open(), ret, err;
+
+	nmt_hdr(&hdr, type, name, body);
+	ret = ioctl(fd, NIOCCTRL, &hdr);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
+/* Names of the ports VALE_LIST walks through, joined by spaces. */
+static void list_ports(char *out, size_t len)
+{
+	struct nmreq_vale_list l = {0};
+	struct nmreq_header hdr;
+	int fd = nmt_open();
+
+	out[0] = '\0';
+	for (;;) {
+		nmt_hdr(&hdr, NETMAP_REQ_VALE_LIST, "", &l);
+		if (ioctl(fd, NIOCCTRL, &hdr) < 0)
+			break;
+		snprintf(out + strlen(out), len - strlen(out), "%s%s",
+			 out[0] ? " " : "", hdr.nr_name);
+		l.nr_port_idx++;
+	}
+	CHECK_EQ(errno, ENOENT, "VALE_LIST ends with ENOENT");
+	close(fd);
+}
+
+/*
+ * NEWIF makes a port that outlives its users, reached as netmap:NAME once
+ * attached to a switch; LIST walks the ports; errors as netmap's.
+ */
+static void test_persistent(struct port *a)
+{
+	struct nmreq_vale_newif nw = {0};
+	struct nmreq_vale_attach at = {0};
+	struct nmreq_vale_detach dt = {0};
+	struct nmreq_vale_list l = {0};
+	char names[512];
+	struct port p;
+
+	CHECK_OK(ctrl(NETMAP_REQ_VALE_NEWIF, "pers0", &nw), "NEWIF pers0");
+	CHECK_ERR(ctrl(NETMAP_REQ_VALE_NEWIF, "pers0", &nw), EEXIST,
+		  "NEWIF pers0 again: EEXIST");
+	CHECK_ERR(ctrl(NETMAP_REQ_VALE_NEWIF, "lo", &nw), EEXIST,
+		  "NEWIF of an interface's name: EEXIST");
+	CHECK_OK(ctrl(NETMAP_REQ_VALE_ATTACH, "vale0:pers0", &at),
+		 "ATTACH vale0:pers0");
+	CHECK_ERR(ctrl(NETMAP_REQ_VALE_ATTACH, "vale0:pers0", &at), EBUSY,
+		  "ATTACH it again: EBUSY");
+	CHECK_ERR(ctrl(NETMAP_REQ_VALE_ATTACH, "vale0:nosuch", &at), ENXIO,
+		  "ATTACH of nothing: ENXIO");
+	CHECK_ERR(ctrl(NETMAP_REQ_VALE_DELIF, "pers0", NULL), EBUSY,
+		  "DELIF while attached: EBUSY");
+
+	list_ports(names, sizeof(names));
+	CHECK(strstr(names, "vale0:a") && strstr(names, "vale0:pers0"),
+	      "LIST shows the ports: %s", names);
+	CHECK_OK(ctrl(NETMAP_REQ_VALE_LIST, "vale0:pers0", &l), "LIST by name");
+	CHECK_ERR(ctrl(NETMAP_REQ_VALE_LIST, "vale0:nosuch", &l), ENXIO,
+		  "LIST of an unknown port: ENXIO");
+
+	/* reached by its own name, and it forwards like any port */
+	MUST_OK(open_port(&p, "pers0"), "REGISTER netmap:pers0");
+	CHECK_EQ(p.reg.nr_mem_id, a->reg.nr_mem_id, "in vale0's memory");
+	send_frame(a, BCAST, MAC_A, 60, 9);
+	CHECK_EQ(take(&p, 60, 9), 1, "pers0 hears vale0:a's broadcast");
+	CHECK_ERR(ctrl(NETMAP_REQ_VALE_DETACH, "vale0:pers0", &dt), EBUSY,
+		  "DETACH while open: EBUSY");
+	close_port(&p);
+	list_ports(names, sizeof(names));
+	CHECK(strstr(names, "vale0:pers0") != NULL, "closed, pers0 stays: %s",
+	      names);
+
+	CHECK_OK(ctrl(NETMAP_REQ_VALE_DETACH, "vale0:pers0", &dt), "DETACH");
+	CHECK_OK(ctrl(NETMAP_REQ_VALE_DELIF, "pers0", NULL), "DELIF");
+	CHECK_ERR(ctrl(NETMAP_REQ_VALE_DELIF, "pers0", NULL), ENXIO,
+		  "DELIF again: ENXIO");
+	list_ports(names, sizeof(names));
+	CHECK(strstr(names, "pers0") == NULL, "gone from LIST: %s", names);
+}
+
 static void test_owner(void)
 {
 	int status;
@@ -235,6 +322,7 @@ int main(int argc, char **argv)
 	CHECK_EQ(a.reg.nr_rx_rings, 1, "one ring pair by default");
 	test_learning(&a, &b, &c);
 	test_owner();
+	test_persistent(&a);
 	test_peer_killed(&a, &b);
 	close_port(&a);
 	close_port(&b);
