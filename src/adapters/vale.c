@@ -705,16 +705,16 @@ static void agent_on_term(int sig)
 	agent_stop = 1;
 }
 
-/* The agent keeps nothing of its parent but @keep: no output, no ports. */
-static void agent_detach_from_parent(int keep)
+/* The agent keeps no output and none of its parent's netmap files. */
+static void agent_detach_from_parent(void)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	for (int fd = 0; fd < 3 && null >= 0; fd++)
 		dup2(null, fd);
 	for (int fd = 3; fd < 4096; fd++)
-		if (fd != keep)
-			close(fd); /* the shim's close: drops inherited ports */
+		if (pm_fd_lookup(fd))
+			close(fd); /* the shim's close: drops the port */
 	signal(SIGTERM, agent_on_term);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
@@ -778,7 +778,7 @@ static int attach_nic(struct pm_port *p, const char *name, const char *ifname,
 	}
 	if (pid == 0) {
 		setsid();
-		agent_detach_from_parent(fds[1]);
+		agent_detach_from_parent();
 		agent_run(name, ifname, host, fds[1]);
 	}
 	pm_libc.close(fds[1]);
