@@ -80,15 +80,11 @@ static int switch_slot(struct pm_region *reg, const char *sw, bool create)
 	return free_slot;
 }
 
-static socklen_t port_address(const struct pm_region *r, int index,
-			      struct sockaddr_un *sun)
+/* The port's owner: its wake-up socket's name. */
+static void owner_name(const struct pm_region *r, int index, char *buf,
+		       size_t len)
 {
-	memset(sun, 0, sizeof(*sun));
-	sun->sun_family = AF_UNIX;
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-			   (size_t)snprintf(
-			       sun->sun_path + 1, sizeof(sun->sun_path) - 1,
-			       "pktmap%s/vale/%d", r->name, index));
+	snprintf(buf, len, "pktmap%.40s/vale/%d", r->name, index);
 }
 
 /* ---- configure, attach, detach ---------------------------------------- */
@@ -172,24 +168,22 @@ static void free_port(struct pm_port *p, struct pm_vale_port *m)
 		pm_ring_delete(p->mem,
 			       (void *)((char *)p->mem->base + m->tx_ofs[k]),
 			       m->nslots);
-		pm_ring_delete(p->mem,
-			       (void *)((char *)p->mem->base + m->rx_ofs[k]),
-			       m->nslots);
+		pm_ring_delete(
+		    p->mem, (void *)((char *)p->mem->base + m->rx[k].ring_ofs),
+		    m->nslots);
 	}
 	memset(m, 0, sizeof(*m));
 }
 
 static int new_port(struct pm_port *p, struct pm_vale_port *m)
 {
-	pthread_mutexattr_t a;
+	char owner[64];
 
 	memset(m, 0, sizeof(*m));
 	snprintf(m->name, sizeof(m->name), "%s", p->name);
 	m->nrings = p->nrings[PM_TX];
 	m->nslots = p->nslots[PM_TX];
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	owner_name(p->mem, (int)(m - port_meta(p, 0)), owner, sizeof(owner));
 	for (uint32_t k = 0; k < m->nrings; k++) {
 		struct netmap_ring *tx = pm_ring_new(p->mem, m->nslots);
 		struct netmap_ring *rx =
@@ -199,32 +193,24 @@ static int new_port(struct pm_port *p, struct pm_vale_port *m)
 				pm_ring_delete(p->mem, tx, m->nslots);
 			m->nrings = k;
 			free_port(p, m);
-			pthread_mutexattr_destroy(&a);
 			return -ENOMEM;
 		}
 		m->tx_ofs[k] = pm_region_offset(p->mem, tx);
-		m->rx_ofs[k] = pm_region_offset(p->mem, rx);
-		pthread_mutex_init(&m->rx[k].lock, &a);
+		pm_shrx_init(&m->rx[k], p->mem, rx, m->nslots, owner);
 	}
-	pthread_mutexattr_destroy(&a);
 	return 0;
 }
 
 /* Claims the port: its socket's name is free unless a live owner has it. */
 static int claim(struct pm_port *p, struct vale_port *vp)
 {
-	struct sockaddr_un sun;
-	socklen_t len = port_address(p->mem, vp->index, &sun);
+	char owner[64];
 
-	vp->sock =
-	    socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (vp->sock < 0)
-		return -errno;
-	if (bind(vp->sock, (struct sockaddr *)&sun, len) < 0) {
+	owner_name(p->mem, vp->index, owner, sizeof(owner));
+	vp->sock = pm_shrx_claim(owner);
+	if (vp->sock == -EBUSY)
 		pm_log("%s: open in another process", p->name);
-		return errno == EADDRINUSE ? -EBUSY : -errno;
-	}
-	return 0;
+	return vp->sock < 0 ? vp->sock : 0;
 }
 
 static void wire_rings(struct pm_port *p, struct vale_port *vp)
@@ -238,28 +224,24 @@ static void wire_rings(struct pm_port *p, struct vale_port *vp)
 		pm_kring_init(tx, p, PM_TX, k,
 			      (void *)((char *)p->mem->base + m->tx_ofs[k]), 0,
 			      m->nslots - 1);
-		pm_kring_init(rx, p, PM_RX, k,
-			      (void *)((char *)p->mem->base + m->rx_ofs[k]),
-			      atomic_load(&m->rx[k].hwcur),
-			      atomic_load(&m->rx[k].hwtail));
+		pm_kring_init(
+		    rx, p, PM_RX, k,
+		    (void *)((char *)p->mem->base + m->rx[k].ring_ofs),
+		    atomic_load(&m->rx[k].hwcur),
+		    atomic_load(&m->rx[k].hwtail));
 		rx->priv = &m->rx[k];
 		rx->wait_fd = vp->sock;
 		rx->wait_events = POLLIN;
 	}
 }
 
-/* Is the port's socket name bound: is it open in some process (fork)? */
+/* Is the port open in some process (a forked child, say)? */
 static bool port_held(struct pm_port *p, int index)
 {
-	struct sockaddr_un sun;
-	socklen_t len = port_address(p->mem, index, &sun);
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	bool held = fd >= 0 && bind(fd, (struct sockaddr *)&sun, len) < 0 &&
-		    errno == EADDRINUSE;
+	char owner[64];
 
-	if (fd >= 0)
-		pm_libc.close(fd);
-	return held;
+	owner_name(p->mem, index, owner, sizeof(owner));
+	return pm_shrx_held(owner);
 }
 
 /* Our socket goes first; the port goes with it unless kept (NEWIF). */
@@ -366,48 +348,13 @@ static void fdb_learn(struct pm_port *p, uint64_t mac, int port)
 		atomic_store_explicit(&e->mac_port, v, memory_order_relaxed);
 }
 
-static void kick(struct pm_port *p, int port, struct pm_vale_rx *rx)
-{
-	struct vale_port *vp = p->priv;
-	struct sockaddr_un sun;
-	socklen_t len;
-
-	if (!atomic_load_explicit(&rx->wants_kick, memory_order_relaxed) ||
-	    !atomic_exchange(&rx->wants_kick, 0))
-		return;
-	len = port_address(p->mem, port, &sun);
-	sendto(vp->sock, "", 1, MSG_DONTWAIT, (struct sockaddr *)&sun, len);
-}
-
 /* Copies the frame in @pc into port @port's rx ring @ring, or drops it. */
 static void deliver(struct pm_port *p, int port, uint32_t ring,
 		    const struct pm_piece *pc, int np, uint32_t len)
 {
 	struct pm_vale_port *m = port_meta(p, port);
-	struct pm_vale_rx *rx = &m->rx[ring % m->nrings];
-	struct pm_kring dst = {
-	    .ring =
-		(void *)((char *)p->mem->base + m->rx_ofs[ring % m->nrings]),
-	    .nslots = m->nslots,
-	    .buf_size = p->mem->buf_size,
-	};
-	uint32_t need = len ? (len + dst.buf_size - 1) / dst.buf_size : 1;
 
-	if (pthread_mutex_lock(&rx->lock) == EOWNERDEAD)
-		pthread_mutex_consistent(&rx->lock); /* a sender died here */
-	uint32_t tail = atomic_load_explicit(&rx->hwtail, memory_order_relaxed);
-	uint32_t cur = atomic_load_explicit(&rx->hwcur, memory_order_acquire);
-	uint32_t room = (cur + dst.nslots - 1 - tail) % dst.nslots;
-	if (need <= room) {
-		pm_scatter(&dst, tail, pc, np, need);
-		atomic_store_explicit(&rx->hwtail, (tail + need) % dst.nslots,
-				      memory_order_release);
-	} else {
-		atomic_fetch_add(&rx->drops, 1);
-	}
-	pthread_mutex_unlock(&rx->lock);
-	if (need <= room)
-		kick(p, port, rx);
+	pm_shrx_put(p->mem, &m->rx[ring % m->nrings], pc, np, len, 0);
 }
 
 /* Slots [hwcur, end) are whole, valid frames: switch each one. */
@@ -452,40 +399,21 @@ static int vale_txsync(struct pm_kring *k, uint32_t end)
 	return 0;
 }
 
-static int vale_rxsync(struct pm_kring *k)
-{
-	struct pm_vale_rx *rx = k->priv;
-
-	atomic_store_explicit(&rx->hwcur, k->hwcur, memory_order_release);
-	k->hwtail = atomic_load_explicit(&rx->hwtail, memory_order_acquire);
-	return 0;
-}
-
 static bool vale_arm(struct pm_kring *k)
 {
-	struct pm_vale_rx *rx = k->priv;
-
-	if (k->dir == PM_TX)
-		return true; /* tx slots are never waited for */
-	atomic_store(&rx->wants_kick, 1);
-	return atomic_load(&rx->hwtail) != k->hwtail;
+	return k->dir == PM_TX || pm_shrx_arm(k); /* tx never waits */
 }
 
 static void vale_disarm(struct pm_kring *k, bool woke)
 {
-	struct vale_port *vp = k->port->priv;
-	char buf[64];
-
 	if (k->dir == PM_RX)
-		atomic_store(&((struct pm_vale_rx *)k->priv)->wants_kick, 0);
-	while (woke && recv(vp->sock, buf, sizeof(buf), MSG_DONTWAIT) > 0)
-		;
+		pm_shrx_disarm(k, woke);
 }
 
 static uint64_t vale_drops(struct pm_kring *k)
 {
 	return k->dir == PM_RX
-		   ? atomic_load(&((struct pm_vale_rx *)k->priv)->drops)
+		   ? atomic_load(&((struct pm_shrx *)k->priv)->drops)
 		   : 0;
 }
 
@@ -503,7 +431,7 @@ const struct pm_adapter_ops pm_vale_ops = {
     .attach = vale_attach,
     .detach = vale_detach,
     .txsync = vale_txsync,
-    .rxsync = vale_rxsync,
+    .rxsync = pm_shrx_rxsync,
     .drops = vale_drops,
     .check = vale_check,
     .arm = vale_arm,

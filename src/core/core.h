@@ -78,13 +78,16 @@ struct pm_pipe_meta {
 #define PM_VALE_MAX_RINGS 4
 #define PM_VALE_FDB	  1024
 
-/* An rx ring of a VALE port: any port's sender fills it, under its lock. */
-struct pm_vale_rx {
-	pthread_mutex_t lock;	 /* robust, process-shared */
-	_Atomic uint32_t hwtail; /* filled up to here (by senders) */
-	_Atomic uint32_t hwcur;	 /* released up to here (by the owner) */
-	_Atomic uint32_t wants_kick;
+/* An rx ring that other processes fill (src/core/shrx.c). */
+struct pm_shrx {
+	pthread_mutex_t lock;	     /* robust, process-shared: writers */
+	_Atomic uint32_t hwtail;     /* filled up to here (by writers) */
+	_Atomic uint32_t hwcur;	     /* released up to here (by the owner) */
+	_Atomic uint32_t wants_kick; /* the owner is about to sleep */
+	uint32_t nslots;
 	_Atomic uint64_t drops; /* frames that found the ring full */
+	uint64_t ring_ofs;	/* the netmap ring, in the netmap area */
+	char owner[64];		/* the owner's abstract socket */
 } __attribute__((aligned(64)));
 
 struct pm_vale_port {
@@ -92,8 +95,8 @@ struct pm_vale_port {
 	uint32_t persistent;		/* made by NEWIF: outlives its users */
 	int32_t agent;			/* pid forwarding an attached NIC */
 	uint32_t nrings, nslots;
-	uint64_t tx_ofs[PM_VALE_MAX_RINGS], rx_ofs[PM_VALE_MAX_RINGS];
-	struct pm_vale_rx rx[PM_VALE_MAX_RINGS];
+	uint64_t tx_ofs[PM_VALE_MAX_RINGS];
+	struct pm_shrx rx[PM_VALE_MAX_RINGS];
 };
 
 struct pm_vale_fdb_entry {
@@ -340,6 +343,24 @@ int pm_fd_install(int fd, struct pm_file *f);
 struct pm_file *pm_fd_remove(int fd);
 
 /* ---- syncs and poll ------------------------------------------------------ */
+
+/* ---- shared rx rings ------------------------------------------------------
+ */
+
+struct pm_piece;
+void pm_shrx_init(struct pm_shrx *x, struct pm_region *r,
+		  struct netmap_ring *ring, uint32_t nslots, const char *owner);
+/* The owner's wake-up socket, bound; -EBUSY if a live process has it. */
+int pm_shrx_claim(const char *owner);
+bool pm_shrx_held(const char *owner);
+/* Copies a frame in, @flags added to its slots; false (counted) if full. */
+bool pm_shrx_put(struct pm_region *r, struct pm_shrx *x,
+		 const struct pm_piece *pc, int np, uint32_t len,
+		 uint16_t flags);
+/* The owner's side, for a kring whose priv is the pm_shrx. */
+int pm_shrx_rxsync(struct pm_kring *k);
+bool pm_shrx_arm(struct pm_kring *k);
+void pm_shrx_disarm(struct pm_kring *k, bool woke);
 
 /* A frame in pieces (a VLAN tag put back, a header before data...). */
 struct pm_piece {

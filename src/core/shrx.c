@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Shared rx rings: an rx ring that other processes fill (a VALE port's, a
+ * monitor's).  Writers copy frames in under a robust process-shared lock,
+ * so one that dies holding it stops no one; the owner drains it without a
+ * lock.  The owner sleeps as netmap's need-kick protocol has it: it sets a
+ * flag before sleeping, and the writer that sees the flag sends one
+ * datagram to the owner's abstract socket, which poll waits on.  With no
+ * sleeper there is no system call.
+ */
+#include "core.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+static socklen_t kick_address(const char *name, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+			   (size_t)snprintf(sun->sun_path + 1,
+					    sizeof(sun->sun_path) - 1, "%s",
+					    name));
+}
+
+void pm_shrx_init(struct pm_shrx *x, struct pm_region *r,
+		  struct netmap_ring *ring, uint32_t nslots, const char *owner)
+{
+	pthread_mutexattr_t a;
+
+	memset(x, 0, sizeof(*x));
+	x->ring_ofs = pm_region_offset(r, ring);
+	x->nslots = nslots;
+	snprintf(x->owner, sizeof(x->owner), "%s", owner);
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&x->lock, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
+int pm_shrx_claim(const char *owner)
+{
+	struct sockaddr_un sun;
+	socklen_t len = kick_address(owner, &sun);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
+		int err = errno == EADDRINUSE ? -EBUSY : -errno;
+		pm_libc.close(fd);
+		return err;
+	}
+	return fd;
+}
+
+bool pm_shrx_held(const char *owner)
+{
+	int fd = pm_shrx_claim(owner);
+
+	if (fd >= 0)
+		pm_libc.close(fd);
+	return fd == -EBUSY;
+}
+
+static void kick(struct pm_shrx *x)
+{
+	static int sender = -1;
+	struct sockaddr_un sun;
+	socklen_t len;
+
+	if (!atomic_load_explicit(&x->wants_kick, memory_order_relaxed) ||
+	    !atomic_exchange(&x->wants_kick, 0))
+		return;
+	if (sender < 0)
+		sender = socket(AF_UNIX,
+				SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	len = kick_address(x->owner, &sun);
+	sendto(sender, "", 1, MSG_DONTWAIT, (struct sockaddr *)&sun, len);
+}
+
+bool pm_shrx_put(struct pm_region *r, struct pm_shrx *x,
+		 const struct pm_piece *pc, int np, uint32_t len,
+		 uint16_t flags)
+{
+	struct pm_kring dst = {
+	    .ring = (void *)((char *)r->base + x->ring_ofs),
+	    .nslots = x->nslots,
+	    .buf_size = r->buf_size,
+	};
+	uint32_t need = len ? (len + dst.buf_size - 1) / dst.buf_size : 1;
+
+	if (pthread_mutex_lock(&x->lock) == EOWNERDEAD)
+		pthread_mutex_consistent(&x->lock); /* a writer died here */
+	uint32_t tail = atomic_load_explicit(&x->hwtail, memory_order_relaxed);
+	uint32_t cur = atomic_load_explicit(&x->hwcur, memory_order_acquire);
+	bool fits = need <= (cur + dst.nslots - 1 - tail) % dst.nslots;
+	if (fits) {
+		uint32_t used = pm_scatter(&dst, tail, pc, np, need);
+		for (uint32_t i = 0, s = tail; i < used;
+		     i++, s = pm_next(&dst, s))
+			dst.ring->slot[s].flags |= flags;
+		atomic_store_explicit(&x->hwtail, (tail + need) % dst.nslots,
+				      memory_order_release);
+	} else {
+		atomic_fetch_add(&x->drops, 1);
+	}
+	pthread_mutex_unlock(&x->lock);
+	if (fits)
+		kick(x);
+	return fits;
+}
+
+int pm_shrx_rxsync(struct pm_kring *k)
+{
+	struct pm_shrx *x = k->priv;
+
+	atomic_store_explicit(&x->hwcur, k->hwcur, memory_order_release);
+	k->hwtail = atomic_load_explicit(&x->hwtail, memory_order_acquire);
+	return 0;
+}
+
+bool pm_shrx_arm(struct pm_kring *k)
+{
+	struct pm_shrx *x = k->priv;
+
+	atomic_store(&x->wants_kick, 1);
+	return atomic_load(&x->hwtail) != k->hwtail;
+}
+
+void pm_shrx_disarm(struct pm_kring *k, bool woke)
+{
+	struct pm_shrx *x = k->priv;
+	char buf[64];
+
+	atomic_store(&x->wants_kick, 0);
+	while (woke && recv(k->wait_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+}
