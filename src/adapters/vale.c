@@ -488,6 +488,7 @@ static int do_newif(struct pm_region *reg, void *arg)
 	if (!n)
 		return -ENOSPC;
 	snprintf(n->name, sizeof(n->name), "%s", a->name);
+	atomic_fetch_add(&reg->meta->keep, 1); /* the registry outlives us */
 	n->nrings = pm_count(a->req->nr_tx_rings, 1, 1, PM_VALE_MAX_RINGS);
 	n->nslots = pm_count(a->req->nr_tx_slots, pm_default_slots(),
 			     PM_MIN_SLOTS, PM_MAX_SLOTS);
@@ -513,6 +514,7 @@ static int do_delif(struct pm_region *reg, void *arg)
 	if (n->sw >= 0)
 		return -EBUSY; /* attached to a switch: detach it first */
 	memset(n, 0, sizeof(*n));
+	atomic_fetch_sub(&reg->meta->keep, 1);
 	return 0;
 }
 
@@ -753,6 +755,7 @@ static int do_attach_newif(struct pm_region *reg, void *arg)
 				: new_port(a->p, port_meta(a->p, free_slot));
 	if (!err) {
 		port_meta(a->p, free_slot)->persistent = 1;
+		atomic_fetch_add(&a->p->mem->meta->keep, 1);
 		n->sw = vp->sw;
 		reg->meta->vale.switches[vp->sw].nports++;
 		a->index = free_slot;
@@ -821,6 +824,7 @@ int pm_vale_detach(const char *name, struct nmreq_vale_detach *req)
 		err = -EBUSY; /* a process has it open */
 	} else {
 		free_port(&p, m);
+		atomic_fetch_sub(&p.mem->meta->keep, 1);
 		struct vale_port *vp = p.priv;
 		pm_region_lock(vp->registry);
 		vp->registry->meta->vale.switches[vp->sw].nports--;

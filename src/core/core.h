@@ -123,9 +123,21 @@ struct pm_vale_meta {
 	struct pm_vale_fdb_entry fdb[PM_VALE_FDB];
 };
 
+/* A monitor of a port of this region: its rx rings, fed by the port's syncs. */
+#define PM_MONITORS	 8
+#define PM_MON_MAX_RINGS 8
+
+struct pm_monitor {
+	char port[NETMAP_REQ_IFNAMSIZ]; /* the monitored port; empty: free */
+	uint32_t flags;			/* NR_MONITOR_RX, _TX, NR_ZCOPY_MON */
+	uint32_t nrings;
+	struct pm_shrx rx[PM_MON_MAX_RINGS]; /* ring i watches rings i */
+};
+
 /* The shared bookkeeping at the start of a region's object. */
 struct pm_region_meta {
 	uint64_t magic;
+	_Atomic uint32_t keep; /* persistent things in it: outlives its users */
 	uint16_t mem_id;
 	pthread_mutex_t lock; /* robust, process-shared: the allocators */
 	uint32_t buf_hint;    /* where the next buffer search starts */
@@ -134,6 +146,8 @@ struct pm_region_meta {
 	uint64_t buf_used[PM_BUF_TOTAL / 64]; /* bitmap */
 	struct pm_pipe_meta pipes[PM_MAX_PIPES];
 	struct pm_vale_meta vale;
+	_Atomic uint32_t nmonitors; /* the syncs' fast path: 0, no monitor */
+	struct pm_monitor monitors[PM_MONITORS];
 };
 _Static_assert(sizeof(struct pm_region_meta) <= PM_REGION_META,
 	       "region bookkeeping outgrew its pages");
@@ -259,6 +273,7 @@ struct pm_adapter_ops {
 extern const struct pm_adapter_ops pm_afpacket_ops;
 extern const struct pm_adapter_ops pm_pipe_ops;
 extern const struct pm_adapter_ops pm_vale_ops;
+extern const struct pm_adapter_ops pm_monitor_ops;
 
 #define PM_MAX_RINGS 64
 #define PM_MIN_SLOTS 8
@@ -374,6 +389,21 @@ struct pm_piece {
  */
 uint32_t pm_scatter(struct pm_kring *k, uint32_t i, const struct pm_piece *pc,
 		    int np, uint32_t max);
+
+/*
+ * Monitors (src/adapters/monitor.c): frames [from, to) of @k were received
+ * (rx), released (rx, for zero-copy monitors) or sent (tx).
+ */
+enum pm_mon_event { PM_MON_ARRIVED, PM_MON_RELEASED, PM_MON_SENT };
+void pm_monitor_frames(struct pm_kring *k, uint32_t from, uint32_t to,
+		       enum pm_mon_event ev);
+static inline bool pm_monitored(const struct pm_kring *k)
+{
+	return atomic_load_explicit(&k->port->mem->meta->nmonitors,
+				    memory_order_relaxed) != 0;
+}
+/* Is @name a port registered by this process? (ports lock held) */
+bool pm_port_here(const char *name);
 
 int pm_txsync(struct pm_kring *k);
 int pm_rxsync(struct pm_kring *k);

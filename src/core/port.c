@@ -32,9 +32,11 @@ bool pm_valid_ifname(const char *name)
 	return len > 0 && len < IF_NAMESIZE && if_nametoindex(name) != 0;
 }
 
-/* Which adapter serves a port name. */
+/* Which adapter serves a port name (a monitor's is PORT/mon). */
 static const struct pm_adapter_ops *adapter_for(const char *name)
 {
+	if (strchr(name, '/'))
+		return &pm_monitor_ops;
 	if (strpbrk(name, "{}"))
 		return &pm_pipe_ops;
 	if (strncmp(name, NM_BDG_NAME, strlen(NM_BDG_NAME)) == 0)
@@ -144,6 +146,20 @@ static const char *canonical_name(const char *name, char *buf, size_t len)
 	return name;
 }
 
+/* A monitor is a port of its own: PORT/mon, not PORT. */
+static const char *port_name(const struct pm_bind_req *req, char *buf,
+			     size_t len)
+{
+	const char *name = canonical_name(req->name, buf, len);
+
+	if (!(req->flags & (NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON)))
+		return name;
+	char monitored[NETMAP_REQ_IFNAMSIZ];
+	snprintf(monitored, sizeof(monitored), "%s", name);
+	snprintf(buf, len, "%.59s/mon", monitored);
+	return buf;
+}
+
 /* Geometry and memory of a port named @req->name, not yet created. */
 static int port_configure(struct pm_port *p, const struct pm_bind_req *req)
 {
@@ -204,6 +220,11 @@ static struct pm_port *port_find(const char *name)
 		if (strcmp(p->name, name) == 0 && !atomic_load(&p->dead))
 			return p;
 	return NULL;
+}
+
+bool pm_port_here(const char *name)
+{
+	return port_find(name) != NULL;
 }
 
 /* Called with ports_lock held. */
@@ -399,10 +420,6 @@ static void free_extra_bufs(struct pm_file *f)
 
 static int validate_request(const struct pm_bind_req *req)
 {
-	if (req->flags & (NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON)) {
-		pm_log("%s: monitor ports are not available yet", req->name);
-		return -EOPNOTSUPP;
-	}
 	if (req->mode == NR_REG_NULL) {
 		pm_log("%s: null ports are not supported", req->name);
 		return -EOPNOTSUPP;
@@ -425,10 +442,13 @@ int pm_file_register(struct pm_file *f, const struct pm_bind_req *req)
 		goto out;
 	char name[NETMAP_REQ_IFNAMSIZ];
 	struct pm_bind_req r = *req;
-	r.name = canonical_name(req->name, name, sizeof(name));
+	r.name = port_name(req, name, sizeof(name));
 	req = &r;
 	pthread_mutex_lock(&ports_lock);
-	p = port_find(req->name);
+	/* every monitor registration is a monitor of its own */
+	p = req->flags & (NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON)
+		? NULL
+		: port_find(req->name);
 	if (!p) {
 		err = port_create(req, &p);
 		if (err)

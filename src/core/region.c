@@ -76,6 +76,16 @@ static void init_unlock(int fd)
  * Removes this user's region objects that nobody holds: left behind when
  * every process using one was killed.  Called with the init lock held.
  */
+/* Does the object hold persistent state (NEWIF ports)? */
+static bool keeps(int fd)
+{
+	struct pm_region_meta m;
+
+	return pread(fd, &m, offsetof(struct pm_region_meta, mem_id), 0) ==
+		   (ssize_t)offsetof(struct pm_region_meta, mem_id) &&
+	       m.magic == REGION_MAGIC && m.keep > 0;
+}
+
 static void collect_stale(void)
 {
 	char prefix[32];
@@ -93,7 +103,7 @@ static void collect_stale(void)
 				O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
 			continue;
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && !keeps(fd)) {
 			pm_log("removing stale %s", e->d_name);
 			unlinkat(dirfd(dir), e->d_name, 0);
 		}
@@ -179,8 +189,11 @@ static int region_open(uint16_t mem_id, struct pm_region **out)
 		err = -errno;
 		goto unlock;
 	}
-	/* nobody holds it: new, or left by processes that were all killed */
-	fresh = flock(r->fd, LOCK_EX | LOCK_NB) == 0;
+	/*
+	 * nobody holds it: new, or left by processes that were all killed,
+	 * unless it keeps persistent state
+	 */
+	fresh = flock(r->fd, LOCK_EX | LOCK_NB) == 0 && !keeps(r->fd);
 	if (flock(r->fd, LOCK_SH) < 0) {
 		err = -errno;
 		goto close_fd;
@@ -214,9 +227,9 @@ static void region_close(struct pm_region *r)
 
 	munmap(r->meta, PM_REGION_META + r->size);
 	pm_libc.close(r->fd);
-	if (lock >= 0) {
+	if (lock >= 0) { /* one that keeps state stays: see keeps() */
 		int fd = shm_open(r->name, O_RDWR | O_CLOEXEC, 0);
-		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && !keeps(fd))
 			shm_unlink(r->name);
 		if (fd >= 0)
 			pm_libc.close(fd);

@@ -106,7 +106,10 @@ int pm_txsync(struct pm_kring *k)
 	k->rhead = head;
 	k->rcur = cur;
 	end = tx_sendable_end(k, head, &bad);
+	uint32_t sent_from = k->hwcur;
 	err = k->port->ops->txsync(k, end);
+	if (unlikely(pm_monitored(k)) && k->hwcur != sent_from)
+		pm_monitor_frames(k, sent_from, k->hwcur, PM_MON_SENT);
 	publish_tail(k);
 	if (ring->flags & NR_TIMESTAMP)
 		gettimeofday(&ring->ts, NULL);
@@ -138,9 +141,14 @@ int pm_rxsync(struct pm_kring *k)
 		}
 		s->flags &= (uint16_t)~NS_BUF_CHANGED;
 	}
+	if (unlikely(pm_monitored(k)) && k->hwcur != head)
+		pm_monitor_frames(k, k->hwcur, head, PM_MON_RELEASED);
 	k->hwcur = k->rhead = head;
 	k->rcur = cur;
+	uint32_t arrived_from = k->hwtail;
 	err = k->port->ops->rxsync(k);
+	if (unlikely(pm_monitored(k)) && k->hwtail != arrived_from)
+		pm_monitor_frames(k, arrived_from, k->hwtail, PM_MON_ARRIVED);
 	publish_tail(k);
 	return err;
 }

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Monitors: `PORT/r`, `/t`, `/rt` see copies of what PORT receives and
+ * sends; `/z` gets PORT's received buffers themselves, swapped in when
+ * PORT's owner releases them.  PORT must be registered, by this process or
+ * another one.
+ *
+ * A monitor's rings are shared rx rings in PORT's own memory region,
+ * listed in the region's bookkeeping.  PORT's syncs, in whatever process
+ * they run, feed them: a frame is copied at its arrival on PORT's rx ring
+ * (/r), at PORT's txsync with NS_TXMON (/t), or its buffer swapped at its
+ * release (/z; transmitted frames are copied, as a sender's slot may hold
+ * a peer's buffer after the sync).  Monitor ring i watches PORT's rings i.
+ */
+#include "core/core.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct monitor_port {
+	int index;	/* in the region's monitor table */
+	int sock;	/* wake-up socket of all its rings */
+	uint32_t flags; /* NR_MONITOR_RX, _TX, NR_ZCOPY_MON */
+};
+
+static struct pm_monitor *monitor_meta(struct pm_port *p, int i)
+{
+	return &p->mem->meta->monitors[i];
+}
+
+static void owner_name(const struct pm_region *r, int index, char *buf,
+		       size_t len)
+{
+	snprintf(buf, len, "pktmap%.40s/mon/%d", r->name, index);
+}
+
+/* "PORT/mon" -> "PORT" */
+static void monitored_name(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.*s", (int)strcspn(name, "/"), name);
+}
+
+/* Is PORT open somewhere: here, or in a process that detached it, or a
+ * VALE port of some switch? */
+static bool registered(const char *port)
+{
+	char lock[64];
+	struct nmreq_vale_list l = {0};
+	char name[NETMAP_REQ_IFNAMSIZ];
+
+	if (pm_port_here(port))
+		return true;
+	snprintf(lock, sizeof(lock), "pktmap/detach/%u", if_nametoindex(port));
+	if (pm_valid_ifname(port))
+		return pm_shrx_held(lock);
+	snprintf(name, sizeof(name), "%s", port);
+	return strchr(port, ':') && pm_vale_list(name, &l) == 0;
+}
+
+static int mon_configure(struct pm_port *p, const struct pm_bind_req *req)
+{
+	char port[NETMAP_REQ_IFNAMSIZ];
+	struct pm_bind_req preq = {.name = port};
+	struct pm_port tmp = {0};
+	struct monitor_port *mp;
+	int err;
+
+	monitored_name(req->name, port, sizeof(port));
+	if (!registered(port)) {
+		pm_log("%s: a monitor needs %s registered", req->name, port);
+		return -EINVAL;
+	}
+	/* the monitored port's memory and rings, as its adapter has them */
+	tmp.ops = strpbrk(port, "{}")		       ? &pm_pipe_ops
+		  : strncmp(port, NM_BDG_NAME, 4) == 0 ? &pm_vale_ops
+						       : &pm_afpacket_ops;
+	err = tmp.ops->configure(&tmp, &preq);
+	if (!err)
+		err = pm_region_get(tmp.mem->mem_id, &p->mem);
+	if (tmp.mem) {
+		if (tmp.ops->release)
+			tmp.ops->release(&tmp);
+		pm_region_put(tmp.mem);
+	}
+	if (err)
+		return err;
+	mp = calloc(1, sizeof(*mp));
+	if (!mp) {
+		pm_region_put(p->mem);
+		return -ENOMEM;
+	}
+	mp->index = mp->sock = -1;
+	mp->flags = (uint32_t)req->flags &
+		    (NR_MONITOR_RX | NR_MONITOR_TX | NR_ZCOPY_MON);
+	if (mp->flags == NR_ZCOPY_MON) /* /z alone watches both ways */
+		mp->flags |= NR_MONITOR_RX | NR_MONITOR_TX;
+	p->priv = mp;
+	uint32_t n = tmp.nrings[PM_RX] > tmp.nrings[PM_TX] ? tmp.nrings[PM_RX]
+							   : tmp.nrings[PM_TX];
+	p->nrings[PM_TX] = 0; /* a monitor only receives */
+	p->nrings[PM_RX] = pm_count(n, 1, 1, PM_MON_MAX_RINGS);
+	p->nslots[PM_TX] = p->nslots[PM_RX] = pm_count(
+	    req->nslots[PM_RX], pm_default_slots(), PM_MIN_SLOTS, PM_MAX_SLOTS);
+	p->nhost[PM_TX] = p->nhost[PM_RX] = 0;
+	return 0;
+}
+
+static void mon_release(struct pm_port *p)
+{
+	free(p->priv);
+	p->priv = NULL;
+}
+
+static void free_monitor(struct pm_port *p, struct pm_monitor *m)
+{
+	for (uint32_t k = 0; k < m->nrings; k++)
+		pm_ring_delete(
+		    p->mem, (void *)((char *)p->mem->base + m->rx[k].ring_ofs),
+		    m->rx[k].nslots);
+	memset(m, 0, sizeof(*m));
+}
+
+static void mon_detach(struct pm_port *p)
+{
+	struct monitor_port *mp = p->priv;
+
+	if (!mp)
+		return;
+	if (mp->sock >= 0)
+		pm_libc.close(mp->sock);
+	if (mp->index >= 0) {
+		pm_region_lock(p->mem);
+		free_monitor(p, monitor_meta(p, mp->index));
+		atomic_fetch_sub(&p->mem->meta->nmonitors, 1);
+		pm_region_unlock(p->mem);
+	}
+	mon_release(p);
+}
+
+static int mon_attach(struct pm_port *p)
+{
+	struct monitor_port *mp = p->priv;
+	char owner[64];
+	int err = -ENOSPC;
+
+	pm_region_lock(p->mem);
+	for (int i = 0; i < PM_MONITORS && mp->index < 0; i++)
+		if (!monitor_meta(p, i)->port[0])
+			mp->index = i;
+	if (mp->index >= 0) {
+		struct pm_monitor *m = monitor_meta(p, mp->index);
+		owner_name(p->mem, mp->index, owner, sizeof(owner));
+		mp->sock = err = pm_shrx_claim(owner);
+		for (uint32_t k = 0; err >= 0 && k < p->nrings[PM_RX]; k++) {
+			struct netmap_ring *ring =
+			    pm_ring_new(p->mem, p->nslots[PM_RX]);
+			if (!ring) {
+				err = -ENOMEM;
+				break;
+			}
+			pm_shrx_init(&m->rx[k], p->mem, ring, p->nslots[PM_RX],
+				     owner);
+			m->nrings = k + 1;
+			struct pm_kring *kr = &p->rings[PM_RX][k];
+			pm_kring_init(kr, p, PM_RX, k, ring, 0, 0);
+			kr->priv = &m->rx[k];
+			kr->wait_fd = mp->sock;
+			kr->wait_events = POLLIN;
+		}
+		if (err >= 0) {
+			monitored_name(p->name, m->port, sizeof(m->port));
+			m->flags = mp->flags;
+			atomic_fetch_add(&p->mem->meta->nmonitors, 1);
+			err = 0;
+		} else {
+			free_monitor(p, m);
+			mp->index = -1;
+		}
+	}
+	pm_region_unlock(p->mem);
+	if (err && mp->sock >= 0) {
+		pm_libc.close(mp->sock);
+		mp->sock = -1;
+	}
+	return err;
+}
+
+/* ---- the monitored side ------------------------------------------------- */
+
+/* Buffers of the frame released at @i move to @x's ring; all or nothing. */
+static void swap_in(struct pm_kring *k, uint32_t i, uint32_t n,
+		    struct pm_shrx *x)
+{
+	struct pm_region *r = k->port->mem;
+	struct netmap_ring *dst = (void *)((char *)r->base + x->ring_ofs);
+
+	if (pthread_mutex_lock(&x->lock) == EOWNERDEAD)
+		pthread_mutex_consistent(&x->lock);
+	uint32_t tail = atomic_load(&x->hwtail), cur = atomic_load(&x->hwcur);
+	if (n > (cur + x->nslots - 1 - tail) % x->nslots) {
+		atomic_fetch_add(&x->drops, 1);
+	} else {
+		for (uint32_t j = 0; j < n; j++, i = pm_next(k, i)) {
+			struct netmap_slot *s = &k->ring->slot[i];
+			struct netmap_slot *d = &dst->slot[tail];
+			uint32_t idx = d->buf_idx;
+			d->buf_idx = s->buf_idx;
+			d->len = s->len;
+			d->flags = (s->flags & NS_MOREFRAG) | NS_BUF_CHANGED;
+			s->buf_idx = idx;
+			s->flags |= NS_BUF_CHANGED;
+			tail = tail + 1 == x->nslots ? 0 : tail + 1;
+		}
+		atomic_store_explicit(&x->hwtail, tail, memory_order_release);
+	}
+	pthread_mutex_unlock(&x->lock);
+}
+
+void pm_monitor_frames(struct pm_kring *k, uint32_t from, uint32_t to,
+		       enum pm_mon_event ev)
+{
+	struct pm_region_meta *meta = k->port->mem->meta;
+	uint32_t want = ev == PM_MON_SENT ? NR_MONITOR_TX : NR_MONITOR_RX;
+
+	for (int i = 0; i < PM_MONITORS; i++) {
+		struct pm_monitor *m = &meta->monitors[i];
+		bool zcopy = m->flags & NR_ZCOPY_MON;
+		if (!(m->flags & want) || strcmp(m->port, k->port->name) != 0 ||
+		    (ev == PM_MON_RELEASED) != (zcopy && ev != PM_MON_SENT))
+			continue;
+		struct pm_shrx *x = &m->rx[k->id % m->nrings];
+		struct pm_piece pc[NETMAP_MAX_FRAGS];
+		for (uint32_t s = from; s != to;) {
+			uint32_t first = s, len = 0;
+			int np = 0;
+			struct netmap_slot *slot;
+			do {
+				slot = &k->ring->slot[s];
+				pc[np++] = (struct pm_piece){
+				    (const uint8_t *)pm_slot_buf(k, slot),
+				    slot->len};
+				len += slot->len;
+				s = pm_next(k, s);
+			} while ((slot->flags & NS_MOREFRAG) && s != to &&
+				 np < NETMAP_MAX_FRAGS);
+			if (ev == PM_MON_RELEASED)
+				swap_in(k, first, (uint32_t)np, x);
+			else
+				pm_shrx_put(k->port->mem, x, pc, np, len,
+					    ev == PM_MON_SENT ? NS_TXMON : 0);
+		}
+	}
+}
+
+static int mon_txsync(struct pm_kring *k, uint32_t end)
+{
+	(void)k;
+	(void)end;
+	return 0; /* a monitor has no tx rings */
+}
+
+static uint64_t mon_drops(struct pm_kring *k)
+{
+	return atomic_load(&((struct pm_shrx *)k->priv)->drops);
+}
+
+static int mon_check(struct pm_port *p)
+{
+	(void)p;
+	return 0;
+}
+
+const struct pm_adapter_ops pm_monitor_ops = {
+    .name = "monitor",
+    .configure = mon_configure,
+    .release = mon_release,
+    .own_rings = true,
+    .attach = mon_attach,
+    .detach = mon_detach,
+    .txsync = mon_txsync,
+    .rxsync = pm_shrx_rxsync,
+    .drops = mon_drops,
+    .check = mon_check,
+    .arm = pm_shrx_arm,
+    .disarm = pm_shrx_disarm,
+};
