@@ -9,6 +9,8 @@
  *   PKTMAP_FANOUT=MODE     fanout of multi-ring AF_PACKET ports:
  *                          hash (default), lb, cpu, qm, rollover, rnd
  *   PKTMAP_SLOTS=N         default slots per ring (1024)
+ *   PKTMAP_DETACH=0        do not detach interfaces from the stack (no host
+ *                          rings; NIC rings need only CAP_NET_RAW)
  */
 #ifndef PKTMAP_H
 #define PKTMAP_H
