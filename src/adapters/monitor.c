@@ -262,17 +262,6 @@ static int mon_txsync(struct pm_kring *k, uint32_t end)
 	return 0; /* a monitor has no tx rings */
 }
 
-static uint64_t mon_drops(struct pm_kring *k)
-{
-	return atomic_load(&((struct pm_shrx *)k->priv)->drops);
-}
-
-static int mon_check(struct pm_port *p)
-{
-	(void)p;
-	return 0;
-}
-
 const struct pm_adapter_ops pm_monitor_ops = {
     .name = "monitor",
     .configure = mon_configure,
@@ -282,8 +271,7 @@ const struct pm_adapter_ops pm_monitor_ops = {
     .detach = mon_detach,
     .txsync = mon_txsync,
     .rxsync = pm_shrx_rxsync,
-    .drops = mon_drops,
-    .check = mon_check,
+    .drops = pm_shrx_drops,
     .arm = pm_shrx_arm,
     .disarm = pm_shrx_disarm,
 };

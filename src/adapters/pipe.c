@@ -370,18 +370,6 @@ static void pipe_disarm(struct pm_kring *k, bool woke)
 		;
 }
 
-static uint64_t pipe_drops(struct pm_kring *k)
-{
-	(void)k;
-	return 0; /* a pipe never drops: a full ring waits */
-}
-
-static int pipe_check(struct pm_port *p)
-{
-	(void)p;
-	return 0;
-}
-
 const struct pm_adapter_ops pm_pipe_ops = {
     .name = "pipe",
     .configure = pipe_configure,
@@ -390,8 +378,6 @@ const struct pm_adapter_ops pm_pipe_ops = {
     .detach = pipe_detach,
     .txsync = pipe_txsync,
     .rxsync = pipe_rxsync,
-    .drops = pipe_drops,
-    .check = pipe_check,
     .arm = pipe_arm,
     .disarm = pipe_disarm,
 };

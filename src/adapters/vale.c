@@ -410,19 +410,6 @@ static void vale_disarm(struct pm_kring *k, bool woke)
 		pm_shrx_disarm(k, woke);
 }
 
-static uint64_t vale_drops(struct pm_kring *k)
-{
-	return k->dir == PM_RX
-		   ? atomic_load(&((struct pm_shrx *)k->priv)->drops)
-		   : 0;
-}
-
-static int vale_check(struct pm_port *p)
-{
-	(void)p;
-	return 0;
-}
-
 const struct pm_adapter_ops pm_vale_ops = {
     .name = "vale",
     .configure = vale_configure,
@@ -432,8 +419,7 @@ const struct pm_adapter_ops pm_vale_ops = {
     .detach = vale_detach,
     .txsync = vale_txsync,
     .rxsync = pm_shrx_rxsync,
-    .drops = vale_drops,
-    .check = vale_check,
+    .drops = pm_shrx_drops,
     .arm = vale_arm,
     .disarm = vale_disarm,
 };

@@ -354,7 +354,7 @@ PM_PUBLIC int pktmap_stats_get(int fd, struct pktmap_stats *st)
 		st->rx_packets += k->packets;
 		st->rx_bytes += k->bytes;
 		st->rx_truncated += k->truncated;
-		st->rx_drops += p->ops->drops(k);
+		st->rx_drops += p->ops->drops ? p->ops->drops(k) : 0;
 	}
 	for (uint32_t i = f->first[PM_TX]; i < f->last[PM_TX]; i++) {
 		struct pm_kring *k = &p->rings[PM_TX][i];

@@ -257,9 +257,10 @@ struct pm_adapter_ops {
 	int (*txsync)(struct pm_kring *k, uint32_t end);
 	/* Fills free slots [hwtail, hwcur - 1) of an rx ring, moves hwtail. */
 	int (*rxsync)(struct pm_kring *k);
-	/* Kernel drop count of a ring since it was created. */
+	/* Frames a ring dropped since it was created (optional: none). */
 	uint64_t (*drops)(struct pm_kring *k);
-	/* After poll saw an error on a ring's fd: 0 if the port still works. */
+	/* After poll saw an error on a ring's fd: 0 if the port still works
+	 * (optional: it always does). */
 	int (*check)(struct pm_port *p);
 	/*
 	 * For rings fed by other processes: before poll sleeps on wait_fd,
@@ -376,6 +377,7 @@ bool pm_shrx_put(struct pm_region *r, struct pm_shrx *x,
 int pm_shrx_rxsync(struct pm_kring *k);
 bool pm_shrx_arm(struct pm_kring *k);
 void pm_shrx_disarm(struct pm_kring *k, bool woke);
+uint64_t pm_shrx_drops(struct pm_kring *k);
 
 /* A frame in pieces (a VLAN tag put back, a header before data...). */
 struct pm_piece {

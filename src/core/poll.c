@@ -112,7 +112,8 @@ static void check_port(struct pm_file *f)
 {
 	struct pm_port *p = f->port;
 
-	if (p && !atomic_load(&p->dead) && p->ops->check(p) < 0)
+	if (p && !atomic_load(&p->dead) && p->ops->check &&
+	    p->ops->check(p) < 0)
 		atomic_store(&p->dead, true);
 }
 

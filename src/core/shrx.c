@@ -141,3 +141,11 @@ void pm_shrx_disarm(struct pm_kring *k, bool woke)
 	while (woke && recv(k->wait_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 		;
 }
+
+/* Frames that found the ring full; for a port's tx rings, none. */
+uint64_t pm_shrx_drops(struct pm_kring *k)
+{
+	return k->dir == PM_RX
+		   ? atomic_load(&((struct pm_shrx *)k->priv)->drops)
+		   : 0;
+}
