@@ -255,13 +255,6 @@ void pm_monitor_frames(struct pm_kring *k, uint32_t from, uint32_t to,
 	}
 }
 
-static int mon_txsync(struct pm_kring *k, uint32_t end)
-{
-	(void)k;
-	(void)end;
-	return 0; /* a monitor has no tx rings */
-}
-
 const struct pm_adapter_ops pm_monitor_ops = {
     .name = "monitor",
     .configure = mon_configure,
@@ -269,7 +262,7 @@ const struct pm_adapter_ops pm_monitor_ops = {
     .own_rings = true,
     .attach = mon_attach,
     .detach = mon_detach,
-    .txsync = mon_txsync,
+    /* no txsync: a monitor has no tx rings */
     .rxsync = pm_shrx_rxsync,
     .drops = pm_shrx_drops,
     .arm = pm_shrx_arm,
