@@ -153,9 +153,12 @@ static int ctrl_port_info(struct pm_file *f, struct nmreq_header *hdr)
 	return pm_port_info(name, info);
 }
 
+/* The pools of the file's port, of the named port, or of memory id 1. */
 static int ctrl_pools_info(struct pm_file *f, struct nmreq_header *hdr)
 {
 	struct nmreq_pools_info *pi = (void *)(uintptr_t)hdr->nr_body;
+	struct nmreq_port_info_get info;
+	uint16_t mem_id = pi->nr_mem_id;
 	struct pm_region *mem;
 	int err;
 
@@ -163,9 +166,16 @@ static int ctrl_pools_info(struct pm_file *f, struct nmreq_header *hdr)
 		pm_region_info(f->port->mem, pi);
 		return 0;
 	}
-	err = check_mem_id(hdr->nr_name, pi->nr_mem_id);
-	if (!err)
-		err = pm_region_get(PM_GLOBAL_MEM_ID, &mem);
+	if (hdr->nr_name[0]) {
+		err = pm_port_info(hdr->nr_name, &info);
+		if (err)
+			return err;
+		mem_id = info.nr_mem_id;
+	} else if (mem_id != 0 && mem_id != PM_GLOBAL_MEM_ID) {
+		pm_log("memory id %u: name a port of it", mem_id);
+		return -EINVAL;
+	}
+	err = pm_region_get(mem_id ? mem_id : PM_GLOBAL_MEM_ID, &mem);
 	if (err)
 		return err;
 	pm_region_info(mem, pi);
