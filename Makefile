@@ -88,7 +88,7 @@ $(B)/tests/net/%: tests/net/%.c tests/net/frames.c $(B)/lib/libpktmap.so
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< -L$(B)/lib -lpktmap -Wl,-rpath,'$$ORIGIN/../../lib' $(LIBS)
 
-$(B)/bench/%: bench/%.c
+$(B)/bench/%: bench/%.c $(wildcard bench/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBS)
 

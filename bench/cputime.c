@@ -22,20 +22,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 static volatile pid_t child;
 
 static void forward(int sig)
 {
 	if (child > 0)
 		kill(child, sig);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static double seconds(struct timeval tv)

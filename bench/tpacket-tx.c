@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 #define FRAME_SIZE 2048u
 #define FRAME_NR   2048u /* 4 MiB, as pktmap's tx rings */
 #define DATA_OFS   (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
@@ -57,22 +59,6 @@ struct tx {
 	uint64_t queued; /* frames handed to the ring */
 	uint64_t errors; /* kicks the kernel refused */
 };
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void usage(void)
 {

@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 struct opts {
 	const char *ifname;
 	uint64_t count;
@@ -47,22 +49,6 @@ struct rx {
 	uint64_t packets, bytes;
 	double first, last;
 };
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void usage(void)
 {

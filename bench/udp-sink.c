@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 #define BATCH	 64
 #define DGRAM_SZ 2048
 
@@ -40,22 +42,6 @@ struct sink {
 	uint32_t drops; /* the socket's overflow counter, last seen */
 	double first, last;
 };
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void usage(void)
 {

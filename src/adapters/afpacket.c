@@ -189,7 +189,7 @@ static uint32_t rx_blocks(unsigned mtu)
 	uint64_t bytes = (uint64_t)RX_RING_FRAMES * (mtu + 64);
 	uint64_t n = (bytes + RX_BLOCK_SIZE - 1) / RX_BLOCK_SIZE;
 
-	return n < 16 ? 16 : n > 64 ? 64 : (uint32_t)n;
+	return n < 32 ? 32 : n > 64 ? 64 : (uint32_t)n;
 }
 
 static int rx_open(struct afp_rx *a, const char *ifname, int ifindex,

@@ -67,6 +67,19 @@ struct opt {
 		.offset = offsetof(cfg_type, field), .metavar = (meta),        \
 		.help = (hlp), __VA_ARGS__                                     \
 	}
+/*
+ * What every tool's run takes: -T live report interval, --idle, --timeout
+ * and -v; @cfg_type has report_ms, idle, timeout and verbose.
+ */
+#define OPT_RUN_OPTIONS(cfg_type)                                              \
+	OPT_ARG('T', "report", OPT_UINT, cfg_type, report_ms, "MS",            \
+		"live report interval, 0 = none", .max = 3600000),             \
+	    OPT_ARG(0, "idle", OPT_DOUBLE, cfg_type, idle, "SECONDS",          \
+		    "stop this long after the last frame, 0 = never"),         \
+	    OPT_ARG(0, "timeout", OPT_DOUBLE, cfg_type, timeout, "SECONDS",    \
+		    "stop after this long, 0 = never"),                        \
+	    OPT_ARG('v', "verbose", OPT_FLAG, cfg_type, verbose, NULL,         \
+		    "debug messages")
 #define OPT_END                                                                \
 	{                                                                      \
 		.name = NULL                                                   \

@@ -39,14 +39,7 @@ static const struct opt options[] = {
 	    "frames moved per ring and round", .min = 1, .max = 65536),
     OPT_ARG(0, "copy", OPT_FLAG, struct cfg, copy, NULL,
 	    "copy frames even when buffers could be swapped"),
-    OPT_ARG('T', "report", OPT_UINT, struct cfg, report_ms, "MS",
-	    "live report interval, 0 = none", .min = 0, .max = 3600000),
-    OPT_ARG(0, "idle", OPT_DOUBLE, struct cfg, idle, "SECONDS",
-	    "stop this long after the last frame, 0 = never"),
-    OPT_ARG(0, "timeout", OPT_DOUBLE, struct cfg, timeout, "SECONDS",
-	    "stop after this long, 0 = never"),
-    OPT_ARG('v', "verbose", OPT_FLAG, struct cfg, verbose, NULL,
-	    "debug messages"),
+    OPT_RUN_OPTIONS(struct cfg),
     OPT_END,
 };
 

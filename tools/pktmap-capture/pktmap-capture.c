@@ -49,15 +49,7 @@ static const struct opt options[] = {
 	    "start a new file FILE.1, FILE.2, ... past MB million bytes"),
     OPT_ARG('G', "rotate", OPT_UINT, struct cfg, file_secs, "SECONDS",
 	    "start a new file every SECONDS"),
-    OPT_ARG('T', "report", OPT_UINT, struct cfg, report_ms, "MS",
-	    "live report interval on stderr, 0 = none", .min = 0,
-	    .max = 3600000),
-    OPT_ARG(0, "idle", OPT_DOUBLE, struct cfg, idle, "SECONDS",
-	    "stop this long after the last frame, 0 = never"),
-    OPT_ARG(0, "timeout", OPT_DOUBLE, struct cfg, timeout, "SECONDS",
-	    "stop after this long, 0 = never"),
-    OPT_ARG('v', "verbose", OPT_FLAG, struct cfg, verbose, NULL,
-	    "debug messages"),
+    OPT_RUN_OPTIONS(struct cfg),
     OPT_END,
 };
 

@@ -71,14 +71,7 @@ static const struct opt options[] = {
 	    .max = MAX_THREADS),
     OPT_ARG('w', "wait", OPT_DOUBLE, struct cfg, wait, "SECONDS",
 	    "wait before sending, for links to settle"),
-    OPT_ARG('T', "report", OPT_UINT, struct cfg, report_ms, "MS",
-	    "live report interval, 0 = none", .min = 0, .max = 3600000),
-    OPT_ARG(0, "idle", OPT_DOUBLE, struct cfg, idle, "SECONDS",
-	    "receive: stop this long after the last frame, 0 = never"),
-    OPT_ARG(0, "timeout", OPT_DOUBLE, struct cfg, timeout, "SECONDS",
-	    "stop after this long in any mode, 0 = never"),
-    OPT_ARG('v', "verbose", OPT_FLAG, struct cfg, verbose, NULL,
-	    "debug messages"),
+    OPT_RUN_OPTIONS(struct cfg),
     OPT_END,
 };
 

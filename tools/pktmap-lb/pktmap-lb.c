@@ -52,14 +52,7 @@ static const struct opt options[] = {
 	    .max = 31536000),
     OPT_ARG('w', "wait-link", OPT_DOUBLE, struct cfg, wait, "SECONDS",
 	    "wait this long after opening the ports before forwarding"),
-    OPT_ARG('T', "report", OPT_UINT, struct cfg, report_ms, "MS",
-	    "live report interval, 0 = none", .max = 3600000),
-    OPT_ARG(0, "idle", OPT_DOUBLE, struct cfg, idle, "SECONDS",
-	    "stop this long after the last frame, 0 = never"),
-    OPT_ARG(0, "timeout", OPT_DOUBLE, struct cfg, timeout, "SECONDS",
-	    "stop after this long, 0 = never"),
-    OPT_ARG('v', "verbose", OPT_FLAG, struct cfg, verbose, NULL,
-	    "debug messages"),
+    OPT_RUN_OPTIONS(struct cfg),
     OPT_END,
 };
 
