@@ -182,8 +182,7 @@ static int filter_wire(int fd)
 
 /* ---- receive ------------------------------------------------------------ */
 
-/* Blocks for RX_RING_FRAMES frames of the MTU: 4 MiB at 1500, 16 MiB at most.
- */
+/* Blocks for RX_RING_FRAMES frames of the MTU, 8 to 16 MiB. */
 static uint32_t rx_blocks(unsigned mtu)
 {
 	uint64_t bytes = (uint64_t)RX_RING_FRAMES * (mtu + 64);
