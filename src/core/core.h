@@ -37,14 +37,17 @@ void pm_log_print(const char *func, const char *fmt, ...)
 
 /* ---- memory regions ------------------------------------------------------ */
 
-/* netmap's default pool geometry */
+/*
+ * Pool geometry: netmap's object and buffer sizes; enough interfaces and
+ * rings for a VALE switch of 254 ports (pages are backed only when used).
+ */
 #define PM_IF_OBJSIZE	 1024
-#define PM_IF_TOTAL	 100
+#define PM_IF_TOTAL	 300
 #define PM_RING_OBJSIZE	 36864 /* a ring of up to 2288 slots */
-#define PM_RING_TOTAL	 200
+#define PM_RING_TOTAL	 600
 #define PM_BUF_SIZE	 2048
-#define PM_BUF_TOTAL	 163840
-#define PM_REGION_META	 (256 * 1024) /* bookkeeping before the netmap area */
+#define PM_BUF_TOTAL	 524288
+#define PM_REGION_META	 (512 * 1024) /* bookkeeping before the netmap area */
 #define PM_GLOBAL_MEM_ID 1
 
 /*
@@ -74,7 +77,7 @@ struct pm_pipe_meta {
  * memory id 1's bookkeeping.
  */
 #define PM_VALE_SWITCHES  8
-#define PM_VALE_PORTS	  64
+#define PM_VALE_PORTS	  254
 #define PM_VALE_MAX_RINGS 4
 #define PM_VALE_FDB	  1024
 

@@ -290,6 +290,25 @@ static void test_persistent(struct port *a)
 	CHECK(strstr(names, "pers0") == NULL, "gone from LIST: %s", names);
 }
 
+/* netmap's limit: a switch of 254 ports; the next one is refused. */
+static void test_full_switch(void)
+{
+	static struct port many[254];
+	struct port extra;
+	char name[32];
+	int opened = 0;
+
+	for (int i = 0; i < 254; i++) {
+		snprintf(name, sizeof(name), "vale7:p%d", i);
+		opened += open_port(&many[i], name) == 0;
+	}
+	CHECK_EQ(opened, 254, "a switch takes 254 ports");
+	CHECK_ERR(open_port(&extra, "vale7:one_more"), ENOSPC,
+		  "the 255th gets ENOSPC");
+	for (int i = 0; i < opened; i++)
+		close_port(&many[i]);
+}
+
 static void test_owner(void)
 {
 	int status;
@@ -323,6 +342,7 @@ int main(int argc, char **argv)
 	test_learning(&a, &b, &c);
 	test_owner();
 	test_persistent(&a);
+	test_full_switch();
 	test_peer_killed(&a, &b);
 	close_port(&a);
 	close_port(&b);
