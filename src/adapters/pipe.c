@@ -15,6 +15,7 @@
 #include "core/core.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,11 @@ static int claim_end(struct pm_port *p, struct pipe_port *pp, const char *canon)
 	struct sockaddr_un sun;
 	socklen_t len = end_address(p->mem, canon, pp->end, &sun);
 
+	pp->peer_len = end_address(p->mem, canon, !pp->end, &pp->peer);
+	if (p->adopt_fd >= 0) { /* a received descriptor: the end's socket */
+		pp->sock = fcntl(p->adopt_fd, F_DUPFD_CLOEXEC, 0);
+		return pp->sock < 0 ? -errno : 0;
+	}
 	pp->sock =
 	    socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (pp->sock < 0)
@@ -223,7 +229,6 @@ static int claim_end(struct pm_port *p, struct pipe_port *pp, const char *canon)
 		pm_log("%s: this end is open in another process", p->name);
 		return errno == EADDRINUSE ? -EBUSY : -errno;
 	}
-	pp->peer_len = end_address(p->mem, canon, !pp->end, &pp->peer);
 	return 0;
 }
 
@@ -370,6 +375,45 @@ static void pipe_disarm(struct pm_kring *k, bool woke)
 		;
 }
 
+/* ---- passing an end's descriptor --------------------------------------- */
+
+static int pipe_socket(struct pm_port *p)
+{
+	return ((struct pipe_port *)p->priv)->sock;
+}
+
+static struct pm_shared_reg *pipe_shared_reg(struct pm_port *p)
+{
+	struct pipe_port *pp = p->priv;
+
+	return &pp->meta->reg[pp->end];
+}
+
+/* "/pipe/x{N/M" or ".../S": that end of the pipe x{N in region @r. */
+static int pipe_adopt(struct pm_region *r, const char *what, char *name,
+		      size_t len, struct pm_shared_reg *reg)
+{
+	size_t n = strlen(what);
+	int err = -ENXIO;
+
+	if (strncmp(what, "/pipe/", 6) != 0 || n < 9 || what[n - 2] != '/' ||
+	    (what[n - 1] != 'M' && what[n - 1] != 'S'))
+		return -EINVAL;
+	int end = what[n - 1] == 'M' ? MASTER : SLAVE;
+	char canon[NETMAP_REQ_IFNAMSIZ];
+	snprintf(canon, sizeof(canon), "%.*s", (int)(n - 8), what + 6);
+	pm_region_lock(r);
+	struct pm_pipe_meta *m = pipe_find(r, canon);
+	if (m) {
+		*reg = m->reg[end];
+		snprintf(name, len, "%s", canon);
+		name[strcspn(name, "{")] = end == MASTER ? '{' : '}';
+		err = 0;
+	}
+	pm_region_unlock(r);
+	return err;
+}
+
 const struct pm_adapter_ops pm_pipe_ops = {
     .name = "pipe",
     .configure = pipe_configure,
@@ -380,4 +424,7 @@ const struct pm_adapter_ops pm_pipe_ops = {
     .rxsync = pipe_rxsync,
     .arm = pipe_arm,
     .disarm = pipe_disarm,
+    .socket = pipe_socket,
+    .shared_reg = pipe_shared_reg,
+    .adopt = pipe_adopt,
 };

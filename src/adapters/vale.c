@@ -284,6 +284,17 @@ static int vale_attach(struct pm_port *p)
 			free_slot = i;
 	}
 	bool fresh = vp->index < 0;
+	if (p->adopt_fd >= 0) { /* a received descriptor: its socket is ours */
+		err = fresh ? -ENXIO : 0;
+		fresh = false;
+		vp->sock = err ? -1 : fcntl(p->adopt_fd, F_DUPFD_CLOEXEC, 0);
+		if (!err && vp->sock < 0)
+			err = -errno;
+		if (!err)
+			wire_rings(p, vp);
+		pm_region_unlock(p->mem);
+		return err;
+	}
 	if (fresh) {
 		vp->index = free_slot;
 		err = free_slot < 0 ? -ENOSPC
@@ -311,6 +322,36 @@ static int vale_attach(struct pm_port *p)
 		pm_log("%s: the switch has %d ports already", p->name,
 		       PM_VALE_PORTS);
 	return err;
+}
+
+/* ---- passing a port's descriptor ------------------------------------------
+ */
+
+static int vale_socket(struct pm_port *p)
+{
+	return ((struct vale_port *)p->priv)->sock;
+}
+
+static struct pm_shared_reg *vale_shared_reg(struct pm_port *p)
+{
+	return &port_meta(p, ((struct vale_port *)p->priv)->index)->reg;
+}
+
+/* "/vale/N": port N of the switch whose region is @r. */
+static int vale_adopt(struct pm_region *r, const char *what, char *name,
+		      size_t len, struct pm_shared_reg *reg)
+{
+	int i, n = 0;
+
+	if (sscanf(what, "/vale/%d%n", &i, &n) != 1 || what[n] || i < 0 ||
+	    i >= PM_VALE_PORTS)
+		return -EINVAL;
+	pm_region_lock(r);
+	struct pm_vale_port *m = &r->meta->vale.ports[i];
+	snprintf(name, len, "%s", m->name);
+	*reg = m->reg;
+	pm_region_unlock(r);
+	return name[0] ? 0 : -ENXIO;
 }
 
 /* ---- switching --------------------------------------------------------------
@@ -422,6 +463,9 @@ const struct pm_adapter_ops pm_vale_ops = {
     .drops = pm_shrx_drops,
     .arm = vale_arm,
     .disarm = vale_disarm,
+    .socket = vale_socket,
+    .shared_reg = vale_shared_reg,
+    .adopt = vale_adopt,
 };
 
 /* ---- control: NEWIF, DELIF, ATTACH, DETACH, LIST --------------------------

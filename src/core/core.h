@@ -64,9 +64,20 @@ struct pm_pipe_dir {
 #define PM_MAX_PIPES	  32
 #define PM_PIPE_MAX_RINGS 4
 
+/*
+ * A port's last registration, in shared memory: what a process that gets
+ * the descriptor by SCM_RIGHTS binds.
+ */
+struct pm_shared_reg {
+	uint32_t mode, ringid;
+	uint64_t flags;
+	uint64_t nifp_ofs; /* the sender's netmap_if, shared with it */
+};
+
 struct pm_pipe_meta {
 	char name[NETMAP_REQ_IFNAMSIZ]; /* "parent{id" */
 	uint32_t ends;			/* ends registered: 1 master, 2 slave */
+	struct pm_shared_reg reg[2];	/* per end, for a descriptor passed */
 	uint32_t nrings, nslots;
 	struct pm_pipe_dir dir[PM_PIPE_MAX_RINGS][2]; /* [ring][from end] */
 };
@@ -95,6 +106,7 @@ struct pm_shrx {
 
 struct pm_vale_port {
 	char name[NETMAP_REQ_IFNAMSIZ]; /* "valeX:Y"; empty: free */
+	struct pm_shared_reg reg;	/* for a descriptor passed along */
 	uint32_t persistent;		/* made by NEWIF: outlives its users */
 	int32_t agent;			/* pid forwarding an attached NIC */
 	uint32_t nrings, nslots;
@@ -144,7 +156,7 @@ struct pm_region_meta {
 	uint16_t mem_id;
 	pthread_mutex_t lock; /* robust, process-shared: the allocators */
 	uint32_t buf_hint;    /* where the next buffer search starts */
-	uint8_t if_used[PM_IF_TOTAL];
+	uint8_t if_used[PM_IF_TOTAL]; /* files using each interface */
 	uint8_t ring_used[PM_RING_TOTAL];
 	uint64_t buf_used[PM_BUF_TOTAL / 64]; /* bitmap */
 	struct pm_pipe_meta pipes[PM_MAX_PIPES];
@@ -181,6 +193,7 @@ void pm_region_lock(struct pm_region *r);
 void pm_region_unlock(struct pm_region *r);
 void *pm_region_alloc_if(struct pm_region *r);
 void pm_region_free_if(struct pm_region *r, void *nifp);
+void pm_region_ref_if(struct pm_region *r, void *nifp);
 struct netmap_ring *pm_region_alloc_ring(struct pm_region *r);
 void pm_region_free_ring(struct pm_region *r, struct netmap_ring *ring);
 int pm_region_alloc_bufs(struct pm_region *r, struct netmap_slot *slots,
@@ -272,6 +285,16 @@ struct pm_adapter_ops {
 	 */
 	bool (*arm)(struct pm_kring *k);
 	void (*disarm)(struct pm_kring *k, bool woke);
+	/*
+	 * Ports in shared memory can be passed to other processes: their
+	 * netmap descriptor is their wake-up socket (socket), whose name
+	 * tells a receiving process the port (adopt: @what is the name's
+	 * part after the region's) and its registration.
+	 */
+	int (*socket)(struct pm_port *p);
+	struct pm_shared_reg *(*shared_reg)(struct pm_port *p);
+	int (*adopt)(struct pm_region *r, const char *what, char *name,
+		     size_t len, struct pm_shared_reg *reg);
 };
 
 extern const struct pm_adapter_ops pm_afpacket_ops;
@@ -300,6 +323,7 @@ struct pm_port {
 	int users;	  /* files registered */
 	atomic_bool dead; /* the interface went away */
 	void *priv;	  /* the adapter's */
+	int adopt_fd;	  /* at attach: the received socket, else -1 */
 	struct pm_port *next;
 };
 
@@ -313,6 +337,8 @@ struct pm_bind_req {
 	uint32_t nhost[2];
 	uint32_t nslots[2];
 	uint32_t extra_bufs;
+	bool adopt; /* a received descriptor: adopt_fd, the port's socket */
+	int adopt_fd;
 };
 
 /* VALE's control requests (src/adapters/vale.c); 0 or -errno. */
@@ -353,6 +379,10 @@ struct pm_file {
 struct pm_file *pm_file_new(void);
 void pm_file_put(struct pm_file *f);
 int pm_file_register(struct pm_file *f, const struct pm_bind_req *req);
+/* The socket to put in the file's descriptor, or -1 (see ops->socket). */
+int pm_file_socket(struct pm_file *f);
+/* A file for a descriptor another process registered, or NULL. */
+struct pm_file *pm_file_adopt(int fd);
 int pm_port_info(const char *name, struct nmreq_port_info_get *info);
 
 /* ---- the descriptor table ------------------------------------------------ */
@@ -443,6 +473,7 @@ static inline char *pm_slot_buf(const struct pm_kring *k,
 
 struct pm_libc {
 	int (*close)(int);
+	int (*fcntl)(int, int, ...);
 	int (*ioctl)(int, unsigned long, ...);
 	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *,
 		     const sigset_t *);

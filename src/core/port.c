@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static pthread_mutex_t ports_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -183,6 +185,7 @@ static int port_create(const struct pm_bind_req *req, struct pm_port **out)
 
 	if (!p)
 		return -ENOMEM;
+	p->adopt_fd = req->adopt ? req->adopt_fd : -1;
 	err = port_configure(p, req);
 	if (err)
 		goto free_port;
@@ -418,6 +421,103 @@ static void free_extra_bufs(struct pm_file *f)
 	}
 }
 
+/* A received descriptor's file shares the sender's netmap_if. */
+static int adopt_nifp(struct pm_file *f)
+{
+	struct pm_shared_reg *reg = f->port->ops->shared_reg(f->port);
+	struct pm_region *r = f->port->mem;
+
+	if (reg->nifp_ofs < r->if_ofs ||
+	    reg->nifp_ofs >= r->if_ofs + (size_t)r->if_total * r->if_objsize)
+		return -EINVAL;
+	f->nifp = (struct netmap_if *)((char *)r->base + reg->nifp_ofs);
+	pm_region_ref_if(r, f->nifp);
+	return 0;
+}
+
+/* What a process that receives this descriptor will bind. */
+static void record_registration(struct pm_file *f,
+				const struct pm_bind_req *req)
+{
+	struct pm_shared_reg *reg =
+	    f->port->ops->shared_reg ? f->port->ops->shared_reg(f->port) : NULL;
+
+	if (!reg)
+		return;
+	pm_region_lock(f->port->mem);
+	*reg = (struct pm_shared_reg){
+	    .mode = req->mode,
+	    .ringid = req->ringid,
+	    .flags = req->flags,
+	    .nifp_ofs = pm_region_offset(f->port->mem, f->nifp),
+	};
+	pm_region_unlock(f->port->mem);
+}
+
+int pm_file_socket(struct pm_file *f)
+{
+	struct pm_port *p = f->port;
+
+	return p && p->ops->socket ? p->ops->socket(p) : -1;
+}
+
+/*
+ * A descriptor registered by another process and passed by SCM_RIGHTS:
+ * for a port in shared memory it is the port's wake-up socket, whose
+ * abstract name, pktmap<region>/<what>, says which port.  The file made
+ * here binds what the sender bound and shares its netmap_if.
+ */
+struct pm_file *pm_file_adopt(int fd)
+{
+	const struct pm_adapter_ops *kinds[] = {&pm_vale_ops, &pm_pipe_ops};
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+	char sock[sizeof(sun.sun_path)], name[NETMAP_REQ_IFNAMSIZ];
+	unsigned uid, mem_id;
+	unsigned long ns;
+	int at = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&sun, &len) < 0 ||
+	    sun.sun_family != AF_UNIX ||
+	    len <= offsetof(struct sockaddr_un, sun_path) + 1 ||
+	    sun.sun_path[0] != '\0')
+		return NULL;
+	len -= offsetof(struct sockaddr_un, sun_path) + 1;
+	memcpy(sock, sun.sun_path + 1, len);
+	sock[len] = '\0';
+	if (sscanf(sock, "pktmap/pktmap.%u.%lu.mem%u%n", &uid, &ns, &mem_id,
+		   &at) != 3 ||
+	    !at || mem_id > UINT16_MAX)
+		return NULL;
+	struct pm_region *r;
+	if (pm_region_get((uint16_t)mem_id, &r))
+		return NULL;
+	struct pm_file *f = NULL;
+	struct pm_shared_reg reg;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (kinds[i]->adopt(r, sock + at, name, sizeof(name), &reg) < 0)
+			continue;
+		struct pm_bind_req req = {
+		    .name = name,
+		    .mode = reg.mode,
+		    .ringid = reg.ringid,
+		    .flags = reg.flags & ~(uint64_t)NR_EXCLUSIVE,
+		    .adopt = true,
+		    .adopt_fd = fd,
+		};
+		f = pm_file_new();
+		if (f && pm_file_register(f, &req) < 0) {
+			pm_file_put(f);
+			f = NULL;
+		}
+		break;
+	}
+	pm_region_put(r);
+	if (f)
+		pm_log("fd %d: %s, received from another process", fd, name);
+	return f;
+}
+
 static int validate_request(const struct pm_bind_req *req)
 {
 	if (req->mode == NR_REG_NULL) {
@@ -465,10 +565,13 @@ int pm_file_register(struct pm_file *f, const struct pm_bind_req *req)
 		    bind_rings(p, f->first, f->last, req->flags & NR_EXCLUSIVE);
 	if (err)
 		goto put_port;
-	err = make_nifp(f);
+	err = req->adopt ? adopt_nifp(f) : make_nifp(f);
 	if (err)
 		goto unbind;
-	alloc_extra_bufs(f, req->extra_bufs);
+	if (!req->adopt) {
+		alloc_extra_bufs(f, req->extra_bufs);
+		record_registration(f, req);
+	}
 	pthread_mutex_unlock(&ports_lock);
 	pthread_mutex_unlock(&f->lock);
 	return 0;

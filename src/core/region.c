@@ -323,7 +323,17 @@ void pm_region_free_if(struct pm_region *r, void *nifp)
 	size_t i = (pm_region_offset(r, nifp) - r->if_ofs) / r->if_objsize;
 
 	pm_region_lock(r);
-	r->meta->if_used[i] = 0;
+	r->meta->if_used[i]--; /* files of other processes may share it */
+	pm_region_unlock(r);
+}
+
+/* One more file uses @nifp: a descriptor received from another process. */
+void pm_region_ref_if(struct pm_region *r, void *nifp)
+{
+	size_t i = (pm_region_offset(r, nifp) - r->if_ofs) / r->if_objsize;
+
+	pm_region_lock(r);
+	r->meta->if_used[i]++;
 	pm_region_unlock(r);
 }
 

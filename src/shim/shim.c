@@ -62,6 +62,7 @@ static void resolve(void)
 	real.dup3 = next_symbol("dup3");
 	real.fcntl = next_symbol("fcntl");
 	pm_libc.ioctl = next_symbol("ioctl");
+	pm_libc.fcntl = real.fcntl;
 	pm_libc.ppoll = next_symbol("ppoll");
 	__atomic_store_n(&pm_libc.close, (int (*)(int))next_symbol("close"),
 			 __ATOMIC_RELEASE);
@@ -177,25 +178,51 @@ PM_PUBLIC int __openat64_2(int dirfd, const char *path, int flags)
 
 /*
  * A netmap descriptor this process did not open: received by SCM_RIGHTS
- * (after fork the table is inherited).  Interface ports hold per-process
- * sockets, so such a descriptor cannot be used here: say so.
+ * (after fork the table is inherited).  A port in shared memory is
+ * adopted; an interface's cannot be, its rings are driven by the sender's
+ * sockets: say so.
  */
-static bool foreign_netmap_fd(int fd)
+static struct pm_file *received(int fd)
 {
 	char link[64], target[64];
+	struct pm_file *f = pm_file_adopt(fd);
 	ssize_t n;
 
+	if (f) {
+		if (pm_fd_install(fd, f) == 0)
+			return f;
+		pm_file_put(f);
+		return NULL;
+	}
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0)
-		return false;
-	target[n] = '\0';
-	if (strncmp(target, "/memfd:pktmap-netmap", 20) != 0)
-		return false;
-	pm_log("fd %d: a netmap file of another process; interface ports "
-	       "cannot be shared across processes, open the port here",
-	       fd);
-	return true;
+	if (n > 0 && (target[n] = '\0',
+		      strncmp(target, "/memfd:pktmap-netmap", 20) == 0))
+		pm_log("fd %d: an interface port of another process; open "
+		       "the port here",
+		       fd);
+	return NULL;
+}
+
+/*
+ * A port in shared memory can be passed along: its descriptor becomes the
+ * port's socket, which the kernel carries through SCM_RIGHTS and fork.
+ */
+static void become_port_socket(int fd, struct pm_file *f)
+{
+	int sock = pm_file_socket(f);
+	int cloexec = pm_libc.fcntl(fd, F_GETFD) & FD_CLOEXEC;
+
+	if (sock >= 0 && real.dup3(sock, fd, cloexec ? O_CLOEXEC : 0) < 0)
+		pm_log("fd %d: %s", fd, strerror(errno));
+}
+
+static bool is_register(unsigned long req, const void *arg)
+{
+	return req == NIOCREGIF ||
+	       (req == NIOCCTRL &&
+		((const struct nmreq_header *)arg)->nr_reqtype ==
+		    NETMAP_REQ_REGISTER);
 }
 
 PM_PUBLIC int ioctl(int fd, unsigned long req, ...)
@@ -210,12 +237,15 @@ PM_PUBLIC int ioctl(int fd, unsigned long req, ...)
 	va_end(ap);
 	ensure_resolved();
 	if (likely(!f)) {
-		if (unlikely(pm_is_netmap_request(req)) &&
-		    foreign_netmap_fd(fd))
+		if (likely(!pm_is_netmap_request(req)))
+			return pm_libc.ioctl(fd, req, arg);
+		f = received(fd);
+		if (!f)
 			return fail(-EOPNOTSUPP);
-		return pm_libc.ioctl(fd, req, arg);
 	}
 	err = pm_ioctl(f, req, arg);
+	if (!err && arg && is_register(req, arg))
+		become_port_socket(fd, f);
 	return err ? fail(err) : 0;
 }
 
@@ -225,7 +255,8 @@ PM_PUBLIC void *mmap(void *addr, size_t len, int prot, int flags, int fd,
 	struct pm_file *f = pm_fd_lookup(fd);
 
 	ensure_resolved();
-	if (likely(!f))
+	if (likely(!f) &&
+	    (fd < 0 || !(flags & MAP_SHARED) || !(f = received(fd))))
 		return real.mmap(addr, len, prot, flags, fd, off);
 	if (!f->port || off < 0 || (size_t)off + len > f->port->mem->size) {
 		errno = f->port ? EINVAL : ENXIO;
