@@ -47,7 +47,7 @@ void pm_log_print(const char *func, const char *fmt, ...)
 #define PM_RING_TOTAL	 600
 #define PM_BUF_SIZE	 2048
 #define PM_BUF_TOTAL	 524288
-#define PM_REGION_META	 (512 * 1024) /* bookkeeping before the netmap area */
+#define PM_REGION_META	 (1024 * 1024) /* bookkeeping before the netmap area */
 #define PM_GLOBAL_MEM_ID 1
 
 /*
@@ -89,7 +89,7 @@ struct pm_pipe_meta {
  */
 #define PM_VALE_SWITCHES  8
 #define PM_VALE_PORTS	  254
-#define PM_VALE_MAX_RINGS 4
+#define PM_VALE_MAX_RINGS 16
 #define PM_VALE_FDB	  1024
 
 /* An rx ring that other processes fill (src/core/shrx.c). */

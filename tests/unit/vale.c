@@ -309,6 +309,21 @@ static void test_full_switch(void)
 		close_port(&many[i]);
 }
 
+/* netmap's bound: 1 to 16 ring pairs; more asked, 16 given. */
+static void test_ring_bounds(void)
+{
+	struct nmreq_register reg;
+	int fd = nmt_open();
+
+	nmt_reg_init(&reg, NR_REG_ALL_NIC, 0);
+	reg.nr_tx_rings = reg.nr_rx_rings = 17;
+	CHECK_OK(nmt_register(fd, "vale6:wide", &reg), "vale6:wide, 17 rings");
+	CHECK(reg.nr_tx_rings == 16 && reg.nr_rx_rings == 16,
+	      "16 ring pairs granted (%u/%u)", reg.nr_tx_rings,
+	      reg.nr_rx_rings);
+	close(fd);
+}
+
 static void test_owner(void)
 {
 	int status;
@@ -343,6 +358,7 @@ int main(int argc, char **argv)
 	test_owner();
 	test_persistent(&a);
 	test_full_switch();
+	test_ring_bounds();
 	test_peer_killed(&a, &b);
 	close_port(&a);
 	close_port(&b);
