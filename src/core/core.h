@@ -19,7 +19,6 @@
 #include <stdint.h>
 #include <time.h>
 
-#define PM_HIDDEN   __attribute__((visibility("hidden")))
 #define PM_PUBLIC   __attribute__((visibility("default")))
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)

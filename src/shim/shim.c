@@ -5,10 +5,12 @@
  * definition (libc's) after one table lookup.
  *
  * A netmap file is a memfd of its own (so it has its own inode and survives
- * fork like any descriptor); the table in fdtable.c says which descriptors
- * are netmap files in this process.  Programs that bypass the C library
- * (raw system calls, static binaries) reach the kernel directly: to them a
- * netmap descriptor is an empty memfd.
+ * fork like any descriptor) until it registers a port in shared memory:
+ * then it becomes the port's wake-up socket, which SCM_RIGHTS carries to
+ * other processes.  The table in fdtable.c says which descriptors are
+ * netmap files in this process.  Programs that bypass the C library (raw
+ * system calls, static binaries) reach the kernel directly: to them a
+ * netmap descriptor is an empty memfd or a socket.
  */
 #include "control/control.h"
 
