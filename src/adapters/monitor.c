@@ -190,35 +190,6 @@ static int mon_attach(struct pm_port *p)
 
 /* ---- the monitored side ------------------------------------------------- */
 
-/* Buffers of the frame released at @i move to @x's ring; all or nothing. */
-static void swap_in(struct pm_kring *k, uint32_t i, uint32_t n,
-		    struct pm_shrx *x)
-{
-	struct pm_region *r = k->port->mem;
-	struct netmap_ring *dst = (void *)((char *)r->base + x->ring_ofs);
-
-	if (pthread_mutex_lock(&x->lock) == EOWNERDEAD)
-		pthread_mutex_consistent(&x->lock);
-	uint32_t tail = atomic_load(&x->hwtail), cur = atomic_load(&x->hwcur);
-	if (n > (cur + x->nslots - 1 - tail) % x->nslots) {
-		atomic_fetch_add(&x->drops, 1);
-	} else {
-		for (uint32_t j = 0; j < n; j++, i = pm_next(k, i)) {
-			struct netmap_slot *s = &k->ring->slot[i];
-			struct netmap_slot *d = &dst->slot[tail];
-			uint32_t idx = d->buf_idx;
-			d->buf_idx = s->buf_idx;
-			d->len = s->len;
-			d->flags = (s->flags & NS_MOREFRAG) | NS_BUF_CHANGED;
-			s->buf_idx = idx;
-			s->flags |= NS_BUF_CHANGED;
-			tail = tail + 1 == x->nslots ? 0 : tail + 1;
-		}
-		atomic_store_explicit(&x->hwtail, tail, memory_order_release);
-	}
-	pthread_mutex_unlock(&x->lock);
-}
-
 void pm_monitor_frames(struct pm_kring *k, uint32_t from, uint32_t to,
 		       enum pm_mon_event ev)
 {
@@ -231,8 +202,9 @@ void pm_monitor_frames(struct pm_kring *k, uint32_t from, uint32_t to,
 		if (!(m->flags & want) || strcmp(m->port, k->port->name) != 0 ||
 		    (ev == PM_MON_RELEASED) != (zcopy && ev != PM_MON_SENT))
 			continue;
-		struct pm_shrx *x = &m->rx[k->id % m->nrings];
+		struct pm_shrx_writer w;
 		struct pm_piece pc[NETMAP_MAX_FRAGS];
+		pm_shrx_begin(&w, k->port->mem, &m->rx[k->id % m->nrings]);
 		for (uint32_t s = from; s != to;) {
 			uint32_t first = s, len = 0;
 			int np = 0;
@@ -247,11 +219,12 @@ void pm_monitor_frames(struct pm_kring *k, uint32_t from, uint32_t to,
 			} while ((slot->flags & NS_MOREFRAG) && s != to &&
 				 np < NETMAP_MAX_FRAGS);
 			if (ev == PM_MON_RELEASED)
-				swap_in(k, first, (uint32_t)np, x);
+				pm_shrx_swap(&w, k, first, (uint32_t)np);
 			else
-				pm_shrx_put(k->port->mem, x, pc, np, len,
+				pm_shrx_add(&w, pc, np, len,
 					    ev == PM_MON_SENT ? NS_TXMON : 0);
 		}
+		pm_shrx_end(&w);
 	}
 }
 

@@ -162,8 +162,27 @@ static void vale_release(struct pm_port *p)
 	p->priv = NULL;
 }
 
+static void set_active(struct pm_port *p, struct pm_vale_port *m, bool on)
+{
+	long i = m - port_meta(p, 0);
+	_Atomic uint64_t *w = &p->mem->meta->vale.active[i / 64];
+
+	if (on)
+		atomic_fetch_or(w, 1ull << (i % 64));
+	else
+		atomic_fetch_and(w, ~(1ull << (i % 64)));
+}
+
+static bool is_active(struct pm_port *p, int i)
+{
+	return atomic_load_explicit(&p->mem->meta->vale.active[i / 64],
+				    memory_order_relaxed) &
+	       (1ull << (i % 64));
+}
+
 static void free_port(struct pm_port *p, struct pm_vale_port *m)
 {
+	set_active(p, m, false);
 	for (uint32_t k = 0; k < m->nrings; k++) {
 		pm_ring_delete(p->mem,
 			       (void *)((char *)p->mem->base + m->tx_ofs[k]),
@@ -198,6 +217,7 @@ static int new_port(struct pm_port *p, struct pm_vale_port *m)
 		m->tx_ofs[k] = pm_region_offset(p->mem, tx);
 		pm_shrx_init(&m->rx[k], p->mem, rx, m->nslots, owner);
 	}
+	set_active(p, m, true);
 	return 0;
 }
 
@@ -389,21 +409,25 @@ static void fdb_learn(struct pm_port *p, uint64_t mac, int port)
 		atomic_store_explicit(&e->mac_port, v, memory_order_relaxed);
 }
 
-/* Copies the frame in @pc into port @port's rx ring @ring, or drops it. */
-static void deliver(struct pm_port *p, int port, uint32_t ring,
-		    const struct pm_piece *pc, int np, uint32_t len)
+static struct pm_shrx *rx_of(struct pm_port *p, int port, uint32_t ring)
 {
 	struct pm_vale_port *m = port_meta(p, port);
 
-	pm_shrx_put(p->mem, &m->rx[ring % m->nrings], pc, np, len, 0);
+	return &m->rx[ring % m->nrings];
 }
 
-/* Slots [hwcur, end) are whole, valid frames: switch each one. */
+/*
+ * Slots [hwcur, end) are whole, valid frames: switch each one.  The ring
+ * of a unicast destination stays taken while frames go on to it, so a
+ * flow pays one lock and one wake-up per sync, not per frame.  A sender
+ * holds one ring at a time, so two senders cannot wait for each other.
+ */
 static int vale_txsync(struct pm_kring *k, uint32_t end)
 {
 	struct pm_port *p = k->port;
 	struct vale_port *vp = p->priv;
 	struct pm_piece pc[NETMAP_MAX_FRAGS];
+	struct pm_shrx_writer held = {.x = NULL}, w;
 
 	for (uint32_t i = k->hwcur; i != end;) {
 		uint32_t len = 0;
@@ -424,17 +448,40 @@ static int vale_txsync(struct pm_kring *k, uint32_t end)
 		if (!(pc[0].p[6] & 1))
 			fdb_learn(p, smac, vp->index);
 		int to = pc[0].p[0] & 1 ? -1 : fdb_lookup(p, dmac);
-		if (to >= 0 && port_meta(p, to)->name[0]) {
+		if (to >= 0 && is_active(p, to)) {
+			struct pm_shrx *x = rx_of(p, to, k->id);
+			if (to != vp->index && held.x != x) {
+				if (held.x)
+					pm_shrx_end(&held);
+				pm_shrx_begin(&held, p->mem, x);
+			}
 			if (to != vp->index)
-				deliver(p, to, k->id, pc, np, len);
+				pm_shrx_add(&held, pc, np, len, 0);
 		} else { /* broadcast or unknown: every other port */
-			for (int q = 0; q < PM_VALE_PORTS; q++)
-				if (q != vp->index && port_meta(p, q)->name[0])
-					deliver(p, q, k->id, pc, np, len);
+			if (held.x) { /* one ring at a time: no deadlock */
+				pm_shrx_end(&held);
+				held.x = NULL;
+			}
+			for (int b = 0; b < (PM_VALE_PORTS + 63) / 64; b++) {
+				uint64_t set = atomic_load_explicit(
+				    &p->mem->meta->vale.active[b],
+				    memory_order_relaxed);
+				for (; set; set &= set - 1) {
+					int q = b * 64 + __builtin_ctzll(set);
+					if (q == vp->index)
+						continue;
+					pm_shrx_begin(&w, p->mem,
+						      rx_of(p, q, k->id));
+					pm_shrx_add(&w, pc, np, len, 0);
+					pm_shrx_end(&w);
+				}
+			}
 		}
 		k->packets++;
 		k->bytes += len;
 	}
+	if (held.x)
+		pm_shrx_end(&held);
 	k->hwcur = end;
 	k->hwtail = pm_prev(k, end);
 	return 0;

@@ -131,6 +131,8 @@ struct pm_vale_newif {
 #define PM_VALE_NEWIFS 16
 
 struct pm_vale_meta {
+	/* the ports in use, as bits: a flood reads this, not every port */
+	_Atomic uint64_t active[(PM_VALE_PORTS + 63) / 64];
 	struct pm_vale_switch switches[PM_VALE_SWITCHES]; /* in mem id 1 */
 	struct pm_vale_newif newifs[PM_VALE_NEWIFS];	  /* in mem id 1 */
 	struct pm_vale_port ports[PM_VALE_PORTS];	  /* in a switch's */
@@ -401,10 +403,25 @@ void pm_shrx_init(struct pm_shrx *x, struct pm_region *r,
 /* The owner's wake-up socket, bound; -EBUSY if a live process has it. */
 int pm_shrx_claim(const char *owner);
 bool pm_shrx_held(const char *owner);
-/* Copies a frame in, @flags added to its slots; false (counted) if full. */
-bool pm_shrx_put(struct pm_region *r, struct pm_shrx *x,
-		 const struct pm_piece *pc, int np, uint32_t len,
-		 uint16_t flags);
+/*
+ * A writer holds the ring for a run of frames: begin locks it, add copies
+ * a frame in (@flags added to its slots) and swap moves in the buffers of
+ * @n slots of @k from @i, both false (counted) when the ring is full; end
+ * publishes the run and wakes the owner once.
+ */
+struct pm_shrx_writer {
+	struct pm_shrx *x;
+	struct pm_kring dst; /* the ring's geometry, trusted values */
+	uint32_t tail, room;
+	bool added;
+};
+void pm_shrx_begin(struct pm_shrx_writer *w, struct pm_region *r,
+		   struct pm_shrx *x);
+bool pm_shrx_add(struct pm_shrx_writer *w, const struct pm_piece *pc, int np,
+		 uint32_t len, uint16_t flags);
+bool pm_shrx_swap(struct pm_shrx_writer *w, struct pm_kring *k, uint32_t i,
+		  uint32_t n);
+void pm_shrx_end(struct pm_shrx_writer *w);
 /* The owner's side, for a kring whose priv is the pm_shrx. */
 int pm_shrx_rxsync(struct pm_kring *k);
 bool pm_shrx_arm(struct pm_kring *k);

@@ -83,36 +83,84 @@ static void kick(struct pm_shrx *x)
 	sendto(sender, "", 1, MSG_DONTWAIT, (struct sockaddr *)&sun, len);
 }
 
-bool pm_shrx_put(struct pm_region *r, struct pm_shrx *x,
-		 const struct pm_piece *pc, int np, uint32_t len,
-		 uint16_t flags)
+/*
+ * A writer takes the ring for a run of frames: one lock, and the frames
+ * published (hwtail) and the owner woken once, at the end.
+ */
+void pm_shrx_begin(struct pm_shrx_writer *w, struct pm_region *r,
+		   struct pm_shrx *x)
 {
-	struct pm_kring dst = {
-	    .ring = (void *)((char *)r->base + x->ring_ofs),
-	    .nslots = x->nslots,
-	    .buf_size = r->buf_size,
-	};
-	uint32_t need = len ? (len + dst.buf_size - 1) / dst.buf_size : 1;
-
 	if (pthread_mutex_lock(&x->lock) == EOWNERDEAD)
 		pthread_mutex_consistent(&x->lock); /* a writer died here */
-	uint32_t tail = atomic_load_explicit(&x->hwtail, memory_order_relaxed);
-	uint32_t cur = atomic_load_explicit(&x->hwcur, memory_order_acquire);
-	bool fits = need <= (cur + dst.nslots - 1 - tail) % dst.nslots;
-	if (fits) {
-		uint32_t used = pm_scatter(&dst, tail, pc, np, need);
-		for (uint32_t i = 0, s = tail; i < used;
-		     i++, s = pm_next(&dst, s))
-			dst.ring->slot[s].flags |= flags;
-		atomic_store_explicit(&x->hwtail, (tail + need) % dst.nslots,
-				      memory_order_release);
-	} else {
-		atomic_fetch_add(&x->drops, 1);
+	*w = (struct pm_shrx_writer){
+	    .x = x,
+	    .dst = {.ring = (void *)((char *)r->base + x->ring_ofs),
+		    .nslots = x->nslots,
+		    .buf_size = r->buf_size},
+	    .tail = atomic_load_explicit(&x->hwtail, memory_order_relaxed),
+	};
+}
+
+/* Room for @need slots, looking again at what the owner released. */
+static bool room_for(struct pm_shrx_writer *w, uint32_t need)
+{
+	if (need > w->room) {
+		uint32_t cur =
+		    atomic_load_explicit(&w->x->hwcur, memory_order_acquire);
+		w->room = (cur + w->dst.nslots - 1 - w->tail) % w->dst.nslots;
 	}
-	pthread_mutex_unlock(&x->lock);
-	if (fits)
-		kick(x);
-	return fits;
+	if (need > w->room) {
+		atomic_fetch_add(&w->x->drops, 1);
+		return false;
+	}
+	w->room -= need;
+	return true;
+}
+
+bool pm_shrx_add(struct pm_shrx_writer *w, const struct pm_piece *pc, int np,
+		 uint32_t len, uint16_t flags)
+{
+	uint32_t need = len ? (len + w->dst.buf_size - 1) / w->dst.buf_size : 1;
+
+	if (!room_for(w, need))
+		return false;
+	uint32_t used = pm_scatter(&w->dst, w->tail, pc, np, need);
+	for (uint32_t i = 0; i < used; i++) {
+		w->dst.ring->slot[w->tail].flags |= flags;
+		w->tail = pm_next(&w->dst, w->tail);
+	}
+	w->added = true;
+	return true;
+}
+
+bool pm_shrx_swap(struct pm_shrx_writer *w, struct pm_kring *k, uint32_t i,
+		  uint32_t n)
+{
+	if (!room_for(w, n))
+		return false;
+	for (uint32_t j = 0; j < n; j++, i = pm_next(k, i)) {
+		struct netmap_slot *s = &k->ring->slot[i];
+		struct netmap_slot *d = &w->dst.ring->slot[w->tail];
+		uint32_t idx = d->buf_idx;
+		d->buf_idx = s->buf_idx;
+		d->len = s->len;
+		d->flags = (s->flags & NS_MOREFRAG) | NS_BUF_CHANGED;
+		s->buf_idx = idx;
+		s->flags |= NS_BUF_CHANGED;
+		w->tail = pm_next(&w->dst, w->tail);
+	}
+	w->added = true;
+	return true;
+}
+
+void pm_shrx_end(struct pm_shrx_writer *w)
+{
+	if (w->added)
+		atomic_store_explicit(&w->x->hwtail, w->tail,
+				      memory_order_release);
+	pthread_mutex_unlock(&w->x->lock);
+	if (w->added)
+		kick(w->x);
 }
 
 int pm_shrx_rxsync(struct pm_kring *k)
