@@ -87,20 +87,28 @@ static int parse_uint(const char *s, uint64_t *out)
 	return 0;
 }
 
-static void set_uint(const struct opt_prog *prog, const struct opt *o,
-		     const char *arg, void *field)
+/* The option's range, when it has one (max set). */
+static void check_range(const struct opt_prog *prog, const struct opt *o,
+			const char *arg, double v)
 {
-	uint64_t v;
 	char why[96];
 
-	if (parse_uint(arg, &v))
-		bad_value(prog, o, arg, "not a non-negative integer");
-	if (o->max && (v < o->min || v > o->max)) {
+	if (o->max && (v < (double)o->min || v > (double)o->max)) {
 		snprintf(why, sizeof(why), "must be in %llu..%llu",
 			 (unsigned long long)o->min,
 			 (unsigned long long)o->max);
 		bad_value(prog, o, arg, why);
 	}
+}
+
+static void set_uint(const struct opt_prog *prog, const struct opt *o,
+		     const char *arg, void *field)
+{
+	uint64_t v;
+
+	if (parse_uint(arg, &v))
+		bad_value(prog, o, arg, "not a non-negative integer");
+	check_range(prog, o, arg, (double)v);
 	memcpy(field, &v, sizeof(v));
 }
 
@@ -109,18 +117,12 @@ static void set_double(const struct opt_prog *prog, const struct opt *o,
 {
 	char *end;
 	double v;
-	char why[96];
 
 	errno = 0;
 	v = strtod(arg, &end);
 	if (errno || end == arg || *end || !isfinite(v) || v < 0)
 		bad_value(prog, o, arg, "not a non-negative number");
-	if (o->max && (v < o->min || v > o->max)) {
-		snprintf(why, sizeof(why), "must be in %llu..%llu",
-			 (unsigned long long)o->min,
-			 (unsigned long long)o->max);
-		bad_value(prog, o, arg, why);
-	}
+	check_range(prog, o, arg, v);
 	memcpy(field, &v, sizeof(v));
 }
 
