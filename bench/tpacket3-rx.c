@@ -199,26 +199,24 @@ static uint64_t kernel_drops(int fd)
 	return st.tp_drops;
 }
 
+struct drain_arg {
+	struct rx *r;
+	uint64_t want;
+};
+
+static bool drain_some(void *arg)
+{
+	struct drain_arg *d = arg;
+
+	return drain(d->r, d->want);
+}
+
 static void receive(struct rx *r, const struct opts *o)
 {
-	uint64_t want = o->count ? o->count : UINT64_MAX;
-	double start = now(), t;
-	struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
+	struct drain_arg d = {r, o->count ? o->count : UINT64_MAX};
 
-	while (!stop && r->packets < want) {
-		if (poll(&pfd, 1, 50) < 0 && errno != EINTR)
-			break;
-		t = now();
-		if (drain(r, want)) {
-			if (!r->first)
-				r->first = t;
-			r->last = t;
-		}
-		if (o->timeout > 0 && t - start >= o->timeout)
-			break;
-		if (o->idle > 0 && r->first && t - r->last >= o->idle)
-			break;
-	}
+	receive_until(r->fd, &r->packets, d.want, o->timeout, o->idle,
+		      drain_some, &d, &r->first, &r->last);
 }
 
 int main(int argc, char **argv)

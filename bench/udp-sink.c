@@ -153,26 +153,15 @@ static int drain(struct sink *s)
 	return total;
 }
 
+static bool drain_some(void *arg)
+{
+	return drain(arg) > 0;
+}
+
 static void receive(struct sink *s, const struct opts *o)
 {
-	uint64_t want = o->count ? o->count : UINT64_MAX;
-	double start = now(), t;
-	struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
-
-	while (!stop && s->packets < want) {
-		if (poll(&pfd, 1, 50) < 0 && errno != EINTR)
-			break;
-		t = now();
-		if (drain(s) > 0) {
-			if (!s->first)
-				s->first = t;
-			s->last = t;
-		}
-		if (o->timeout > 0 && t - start >= o->timeout)
-			break;
-		if (o->idle > 0 && s->first && t - s->last >= o->idle)
-			break;
-	}
+	receive_until(s->fd, &s->packets, o->count ? o->count : UINT64_MAX,
+		      o->timeout, o->idle, drain_some, s, &s->first, &s->last);
 }
 
 int main(int argc, char **argv)
