@@ -115,6 +115,20 @@ static void send_frames(int fd, const struct nmreq_register *reg)
 	munmap(mem, reg->nr_memsize);
 }
 
+/* This program again, in @mode, in a process that inherits only @sock. */
+static pid_t spawn(const char *mode, int sock)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char arg[16];
+		snprintf(arg, sizeof(arg), "%d", sock);
+		execl("/proc/self/exe", "scm", mode, arg, NULL);
+		_exit(9);
+	}
+	return pid;
+}
+
 /*
  * Passes @rx_name's descriptor to a new process and sends it FRAMES
  * frames through @tx_name.
@@ -128,13 +142,7 @@ static void pass_and_send(const char *tx_name, const char *rx_name)
 	int tx = open_port(tx_name, &treg), rx = open_port(rx_name, &rreg);
 	CHECK(tx >= 0 && rx >= 0, "open %s and %s", tx_name, rx_name);
 	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), "a socketpair");
-	pid_t pid = fork();
-	if (pid == 0) {
-		char arg[16];
-		snprintf(arg, sizeof(arg), "%d", sv[1]);
-		execl("/proc/self/exe", "scm", "--receiver", arg, NULL);
-		_exit(9);
-	}
+	pid_t pid = spawn("--receiver", sv[1]);
 	close(sv[1]);
 	struct reg_info info = {rreg.nr_offset, rreg.nr_memsize};
 	send_fd(sv[0], rx, &info);
@@ -159,13 +167,7 @@ static void interface_refused(void)
 	int fd = open_port("lo", &reg);
 	CHECK(fd >= 0, "open lo");
 	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), "a socketpair");
-	pid_t pid = fork();
-	if (pid == 0) {
-		char arg[16];
-		snprintf(arg, sizeof(arg), "%d", sv[1]);
-		execl("/proc/self/exe", "scm", "--interface", arg, NULL);
-		_exit(9);
-	}
+	pid_t pid = spawn("--interface", sv[1]);
 	close(sv[1]);
 	struct reg_info info = {reg.nr_offset, reg.nr_memsize};
 	send_fd(sv[0], fd, &info);
