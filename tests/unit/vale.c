@@ -53,8 +53,9 @@ static void close_port(struct port *p)
 }
 
 /* Sends one frame dst <- src of @len bytes, its bytes derived from @tag. */
-static void send_frame(struct port *p, const uint8_t *dst, const uint8_t *src,
-		       uint32_t len, uint8_t tag)
+/* Puts one frame on @p's tx ring without syncing. */
+static void queue_frame(struct port *p, const uint8_t *dst, const uint8_t *src,
+			uint32_t len, uint8_t tag)
 {
 	uint32_t off = 0;
 
@@ -73,6 +74,12 @@ static void send_frame(struct port *p, const uint8_t *dst, const uint8_t *src,
 		s->flags = off < len ? NS_MOREFRAG : 0;
 		p->tx->head = p->tx->cur = nm_ring_next(p->tx, p->tx->head);
 	} while (off < len);
+}
+
+static void send_frame(struct port *p, const uint8_t *dst, const uint8_t *src,
+		       uint32_t len, uint8_t tag)
+{
+	queue_frame(p, dst, src, len, tag);
 	CHECK_OK(ioctl(p->fd, NIOCTXSYNC, NULL), "txsync");
 }
 
@@ -149,6 +156,22 @@ static void test_learning(struct port *a, struct port *b, struct port *c)
 			 "frame of %u bytes whole, byte-exact, in order",
 			 60 + i * 997);
 	}
+}
+
+/*
+ * One sync of unicast, broadcast and unicast frames again: the sender lets
+ * go of a destination it holds to flood, and takes it again, in order.
+ */
+static void test_mixed_batch(struct port *a, struct port *b, struct port *c)
+{
+	queue_frame(a, MAC_B, MAC_A, 60, 40);
+	queue_frame(a, MAC_B, MAC_A, 60, 41);
+	queue_frame(a, BCAST, MAC_A, 60, 42);
+	queue_frame(a, MAC_B, MAC_A, 60, 43);
+	CHECK_OK(ioctl(a->fd, NIOCTXSYNC, NULL), "one sync of four frames");
+	for (uint8_t t = 40; t < 44; t++)
+		CHECK_EQ(take_one(b, 60, t), 1, "b gets frame %u in order", t);
+	CHECK_EQ(take(c, 60, 42), 1, "c gets the broadcast only");
 }
 
 /* A child process floods through vale0:d until it is killed. */
@@ -355,6 +378,7 @@ int main(int argc, char **argv)
 	CHECK_EQ(a.reg.nr_tx_slots, 1024, "1024 slots by default");
 	CHECK_EQ(a.reg.nr_rx_rings, 1, "one ring pair by default");
 	test_learning(&a, &b, &c);
+	test_mixed_batch(&a, &b, &c);
 	test_owner();
 	test_persistent(&a);
 	test_full_switch();
