@@ -5,6 +5,15 @@
  * ring contract lives here once; adapters only move frames.
  *
  * Internal functions return 0 or a negative errno.
+ *
+ * The datapath's trust boundary: pktmap trusts its own per-process state
+ * (struct pm_region's geometry, a kring's nslots, buf_total, buf_size and
+ * bufs, the library's pointers hwcur/hwtail) and nothing else.  A ring's
+ * fields and slots, a peer's ring and the bookkeeping shared in a region
+ * (offsets, counts, a peer's counters) may be written by any application
+ * using them: each is read once into a local, checked against the trusted
+ * geometry, and only then used.  No buffer address is ever taken from
+ * shared memory: buffers are found from the kring's own base.
  */
 #ifndef PKTMAP_CORE_H
 #define PKTMAP_CORE_H
@@ -97,6 +106,7 @@ struct pm_shrx {
 	_Atomic uint32_t hwtail;     /* filled up to here (by writers) */
 	_Atomic uint32_t hwcur;	     /* released up to here (by the owner) */
 	_Atomic uint32_t wants_kick; /* the owner is about to sleep */
+	_Atomic uint32_t stalled;    /* a writer timed out on the lock */
 	uint32_t nslots;
 	_Atomic uint64_t drops; /* frames that found the ring full */
 	uint64_t ring_ofs;	/* the netmap ring, in the netmap area */
@@ -104,6 +114,8 @@ struct pm_shrx {
 } __attribute__((aligned(64)));
 
 struct pm_vale_port {
+	/* odd while the port is in use; each removal makes it even */
+	_Atomic uint32_t seq;
 	char name[NETMAP_REQ_IFNAMSIZ]; /* "valeX:Y"; empty: free */
 	struct pm_shared_reg reg;	/* for a descriptor passed along */
 	uint32_t persistent;		/* made by NEWIF: outlives its users */
@@ -114,7 +126,8 @@ struct pm_vale_port {
 };
 
 struct pm_vale_fdb_entry {
-	_Atomic uint64_t mac_port; /* MAC << 16 | port + 1; 0: empty */
+	/* MAC << 16 | the port's seq, low byte << 8 | port + 1; 0: empty */
+	_Atomic uint64_t mac_port;
 };
 
 struct pm_vale_switch {
@@ -208,6 +221,7 @@ static inline size_t pm_region_offset(const struct pm_region *r, const void *p)
 	return (size_t)((const char *)p - (const char *)r->base);
 }
 
+
 /* ---- ports and rings ------------------------------------------------------
  */
 
@@ -229,6 +243,8 @@ struct pm_kring {
 	uint32_t nslots;
 	uint32_t buf_total; /* buf_idx must be below this */
 	uint32_t buf_size;
+	char *bufs;	   /* the region's buffer pool, as this process maps it */
+	bool scatter_bad;  /* pm_scatter met a slot naming no buffer */
 
 	uint32_t hwcur;	 /* tx: first slot not yet sent; rx: first owned */
 	uint32_t hwtail; /* first slot the library owns (what tail shows) */
@@ -306,6 +322,23 @@ extern const struct pm_adapter_ops pm_monitor_ops;
 #define PM_MAX_RINGS 64
 #define PM_MIN_SLOTS 8
 #define PM_MAX_SLOTS 2048
+
+/*
+ * The ring object at @ofs (read from shared memory) of @r's ring pool, if
+ * it is one and holds @nslots slots within netmap's limits; else NULL.
+ */
+static inline struct netmap_ring *
+pm_region_ring_at(const struct pm_region *r, uint64_t ofs, uint32_t nslots)
+{
+	uint64_t rel = ofs - r->ring_ofs; /* wraps below the pool: too big */
+
+	if (rel >= (uint64_t)r->ring_objsize * r->ring_total ||
+	    rel % r->ring_objsize || nslots < PM_MIN_SLOTS || nslots > PM_MAX_SLOTS ||
+	    sizeof(struct netmap_ring) + nslots * sizeof(struct netmap_slot) >
+		r->ring_objsize)
+		return NULL;
+	return (struct netmap_ring *)((char *)r->base + ofs);
+}
 
 uint32_t pm_default_slots(void);
 /* @asked, or @dflt when 0, within [lo, hi]. */
@@ -404,24 +437,37 @@ void pm_shrx_init(struct pm_shrx *x, struct pm_region *r,
 int pm_shrx_claim(const char *owner);
 bool pm_shrx_held(const char *owner);
 /*
- * A writer holds the ring for a run of frames: begin locks it, add copies
+ * A writer holds the ring for a run of frames: begin takes it, add copies
  * a frame in (@flags added to its slots) and swap moves in the buffers of
- * @n slots of @k from @i, both false (counted) when the ring is full; end
+ * @n slots of @k from @i, both false when the frame was dropped; end
  * publishes the run and wakes the owner once.
+ *
+ * The ring is the owner's: its slots and everything in struct pm_shrx are
+ * checked against this process's geometry before use.  begin waits at
+ * most PM_SHRX_WAIT_MS for a writer holding the lock (one stopped by
+ * SIGSTOP, say), then marks the ring stalled, so later runs only try it,
+ * until one takes it again.  A run that did not get the ring, or found it
+ * broken, counts each frame in the ring's drops; after pm_shrx_forget
+ * (the ring's port went away) frames are dropped without a count.
  */
+#define PM_SHRX_WAIT_MS 100
 struct pm_shrx_writer {
-	struct pm_shrx *x;
-	struct pm_kring dst; /* the ring's geometry, trusted values */
+	struct pm_shrx *x;   /* NULL: forgotten */
+	struct pm_kring dst; /* the ring's geometry, checked */
 	uint32_t tail, room;
+	bool taken; /* the lock is held and the geometry is good */
 	bool added;
 };
-void pm_shrx_begin(struct pm_shrx_writer *w, struct pm_region *r,
+bool pm_shrx_begin(struct pm_shrx_writer *w, struct pm_region *r,
 		   struct pm_shrx *x);
+void pm_shrx_forget(struct pm_shrx_writer *w);
 bool pm_shrx_add(struct pm_shrx_writer *w, const struct pm_piece *pc, int np,
 		 uint32_t len, uint16_t flags);
 bool pm_shrx_swap(struct pm_shrx_writer *w, struct pm_kring *k, uint32_t i,
 		  uint32_t n);
 void pm_shrx_end(struct pm_shrx_writer *w);
+/* Takes and drops the lock: a writer in the middle of a run is done. */
+void pm_shrx_drain(struct pm_shrx *x);
 /* The owner's side, for a kring whose priv is the pm_shrx. */
 int pm_shrx_rxsync(struct pm_kring *k);
 bool pm_shrx_arm(struct pm_kring *k);
@@ -436,7 +482,8 @@ struct pm_piece {
 
 /*
  * Copies a frame into rx slots from @i on, NS_MOREFRAG on all but the last,
- * at most @max slots.  Returns the slots used.
+ * at most @max slots.  Returns the slots used.  A slot naming no buffer of
+ * the pool gets nothing (len 0) and sets k->scatter_bad.
  */
 uint32_t pm_scatter(struct pm_kring *k, uint32_t i, const struct pm_piece *pc,
 		    int np, uint32_t max);
@@ -478,11 +525,85 @@ static inline uint32_t pm_prev(const struct pm_kring *k, uint32_t i)
 	return i == 0 ? k->nslots - 1 : i - 1;
 }
 
+static inline bool pm_in_window(uint32_t x, uint32_t lo, uint32_t hi)
+{
+	return lo <= hi ? x >= lo && x <= hi : x >= lo || x <= hi;
+}
+
+/* A buffer index an application may hand the library: 0 and 1 are not. */
+static inline bool pm_buf_ok(const struct pm_kring *k, uint32_t idx)
+{
+	return idx >= 2 && idx < k->buf_total;
+}
+
+/* Buffer @idx, already checked: from the pool's base, never the ring's. */
+static inline char *pm_buf(const struct pm_kring *k, uint32_t idx)
+{
+	return k->bufs + (size_t)idx * k->buf_size;
+}
+
+/* A slot's buffer; an index past the pool gives buffer 0, as netmap's. */
 static inline char *pm_slot_buf(const struct pm_kring *k,
 				const struct netmap_slot *s)
 {
-	return (char *)k->ring + k->ring->buf_ofs +
-	       (size_t)s->buf_idx * k->buf_size;
+	uint32_t idx = *(const volatile uint32_t *)&s->buf_idx;
+
+	return pm_buf(k, idx < k->buf_total ? idx : 0);
+}
+
+/* A slot as read once from shared memory: what is checked is what is used. */
+struct pm_slot_copy {
+	uint32_t idx;
+	uint16_t len, flags;
+};
+
+static inline struct pm_slot_copy pm_slot_read(const struct netmap_slot *s)
+{
+	const volatile struct netmap_slot *v = s;
+
+	return (struct pm_slot_copy){v->buf_idx, v->len, v->flags};
+}
+
+static inline bool pm_slot_ok(const struct pm_kring *k, struct pm_slot_copy s)
+{
+	return pm_buf_ok(k, s.idx) && s.len <= k->buf_size;
+}
+
+/* A frame of slots as the datapath sends it. */
+struct pm_frame {
+	struct pm_piece pc[NETMAP_MAX_FRAGS];
+	int np;
+	uint32_t len;
+};
+
+/*
+ * Reads the frame at slot *i, each slot once, into @f and moves *i past
+ * it.  The frame ends at a slot without NS_MOREFRAG, at @end, or after
+ * NETMAP_MAX_FRAGS slots, whatever another thread writes meanwhile.  False
+ * if one of its slots is bad: the frame is skipped.
+ */
+static inline bool pm_read_frame(const struct pm_kring *k, uint32_t *i,
+				 uint32_t end, struct pm_frame *f)
+{
+	struct pm_slot_copy s;
+	bool ok = true;
+	int n = 0;
+
+	f->np = 0;
+	f->len = 0;
+	do {
+		s = pm_slot_read(&k->ring->slot[*i]);
+		*i = pm_next(k, *i);
+		if (likely(pm_slot_ok(k, s))) {
+			f->pc[f->np++] = (struct pm_piece){
+			    (const uint8_t *)pm_buf(k, s.idx), s.len};
+			f->len += s.len;
+		} else {
+			ok = false;
+		}
+	} while ((s.flags & NS_MOREFRAG) && *i != end &&
+		 ++n < NETMAP_MAX_FRAGS);
+	return ok;
 }
 
 /* ---- the real libc entry points (the shim's) ---------------------------- */

@@ -60,6 +60,7 @@ void pm_kring_init(struct pm_kring *k, struct pm_port *p, enum pm_dir dir,
 	k->nslots = p->nslots[dir];
 	k->buf_total = r->buf_total;
 	k->buf_size = r->buf_size;
+	k->bufs = (char *)r->base + r->buf_ofs;
 	k->wait_fd = -1;
 	atomic_flag_clear(&k->busy);
 	*(int64_t *)&ring->buf_ofs =

@@ -14,12 +14,6 @@
 #include <string.h>
 #include <sys/time.h>
 
-/* Is @x in the circular window [lo, hi]? */
-static bool in_window(uint32_t x, uint32_t lo, uint32_t hi)
-{
-	return lo <= hi ? x >= lo && x <= hi : x >= lo || x <= hi;
-}
-
 /*
  * head may move from where it was (rhead) up to tail, never back; cur lies
  * between the new head and tail.
@@ -27,14 +21,8 @@ static bool in_window(uint32_t x, uint32_t lo, uint32_t hi)
 static bool pointers_ok(const struct pm_kring *k, uint32_t head, uint32_t cur)
 {
 	return head < k->nslots && cur < k->nslots &&
-	       in_window(head, k->rhead, k->hwtail) &&
-	       in_window(cur, head, k->hwtail);
-}
-
-static bool slot_ok(const struct pm_kring *k, const struct netmap_slot *s)
-{
-	return s->buf_idx >= 2 && s->buf_idx < k->buf_total &&
-	       s->len <= k->buf_size;
+	       pm_in_window(head, k->rhead, k->hwtail) &&
+	       pm_in_window(cur, head, k->hwtail);
 }
 
 /* netmap_ring_reinit: back to the library's view; bad slots neutralised. */
@@ -49,10 +37,11 @@ static void ring_reinit(struct pm_kring *k)
 	*(volatile uint32_t *)&ring->tail = k->rtail = k->hwtail;
 	for (uint32_t i = 0; i < k->nslots; i++) {
 		struct netmap_slot *s = &ring->slot[i];
-		if (s->buf_idx < 2 || s->buf_idx >= k->buf_total) {
+		struct pm_slot_copy c = pm_slot_read(s);
+		if (!pm_buf_ok(k, c.idx)) {
 			s->buf_idx = 0;
 			s->len = 0;
-		} else if (s->len > k->buf_size) {
+		} else if (c.len > k->buf_size) {
 			s->len = 0;
 		}
 	}
@@ -68,22 +57,24 @@ static void publish_tail(struct pm_kring *k)
 /*
  * How far a tx sync may send: up to head, stopping before a frame whose
  * NS_MOREFRAG chain is not complete yet (it waits for the next sync) and at
- * the first bad slot (*bad is set).
+ * the first bad slot (*bad is set).  The adapters read the slots again, as
+ * pm_read_frame does: what another thread changes meanwhile costs at worst
+ * its own frame.
  */
 static uint32_t tx_sendable_end(const struct pm_kring *k, uint32_t head,
 				bool *bad)
 {
-	const struct netmap_slot *slot = k->ring->slot;
 	uint32_t i = k->hwcur, frame_start = i, frags = 0;
 
 	*bad = false;
 	while (i != head) {
-		if (!slot_ok(k, &slot[i]) || ++frags > NETMAP_MAX_FRAGS) {
+		struct pm_slot_copy s = pm_slot_read(&k->ring->slot[i]);
+		if (!pm_slot_ok(k, s) || ++frags > NETMAP_MAX_FRAGS) {
 			*bad = true;
 			return frame_start;
 		}
 		i = pm_next(k, i);
-		if (!(slot[pm_prev(k, i)].flags & NS_MOREFRAG)) {
+		if (!(s.flags & NS_MOREFRAG)) {
 			frame_start = i;
 			frags = 0;
 		}
@@ -134,12 +125,13 @@ int pm_rxsync(struct pm_kring *k)
 	/* slots [hwcur, head) come back: they will be filled again */
 	for (uint32_t i = k->hwcur; i != head; i = pm_next(k, i)) {
 		struct netmap_slot *s = &ring->slot[i];
-		if (unlikely(s->buf_idx < 2 || s->buf_idx >= k->buf_total)) {
+		struct pm_slot_copy c = pm_slot_read(s);
+		if (unlikely(!pm_buf_ok(k, c.idx))) {
 			k->hwcur = k->rhead = i;
 			ring_reinit(k);
 			return -EINVAL;
 		}
-		s->flags &= (uint16_t)~NS_BUF_CHANGED;
+		s->flags = c.flags & (uint16_t)~NS_BUF_CHANGED;
 	}
 	if (unlikely(pm_monitored(k)) && k->hwcur != head)
 		pm_monitor_frames(k, k->hwcur, head, PM_MON_RELEASED);
@@ -149,6 +141,11 @@ int pm_rxsync(struct pm_kring *k)
 	err = k->port->ops->rxsync(k);
 	if (unlikely(pm_monitored(k)) && k->hwtail != arrived_from)
 		pm_monitor_frames(k, arrived_from, k->hwtail, PM_MON_ARRIVED);
+	if (unlikely(k->scatter_bad)) { /* the application wrote free slots */
+		k->scatter_bad = false;
+		ring_reinit(k);
+		return -EINVAL;
+	}
 	publish_tail(k);
 	return err;
 }
@@ -184,43 +181,59 @@ int pm_file_sync(struct pm_file *f, enum pm_dir dir)
 	return err;
 }
 
+/* Slot @i, emptied, and its buffer if it names one of the pool. */
+static uint8_t *scatter_slot(struct pm_kring *k, uint32_t i)
+{
+	struct netmap_slot *slot = &k->ring->slot[i];
+	uint32_t idx = *(volatile uint32_t *)&slot->buf_idx;
+
+	slot->len = 0;
+	slot->flags = 0;
+	if (likely(pm_buf_ok(k, idx)))
+		return (uint8_t *)pm_buf(k, idx);
+	k->scatter_bad = true;
+	return NULL;
+}
+
 /*
  * Copies a frame made of @np pieces into slots from @i on, NS_MOREFRAG on
- * all but the last; at most @max slots.  Returns the slots used.
+ * all but the last; at most @max slots.  Returns the slots used.  Each
+ * slot's buffer index is read once; a bad one is skipped (scatter_bad).
  */
 uint32_t pm_scatter(struct pm_kring *k, uint32_t i, const struct pm_piece *pc,
 		    int np, uint32_t max)
 {
 	struct netmap_slot *slot = &k->ring->slot[i];
-	uint8_t *dst = (uint8_t *)pm_slot_buf(k, slot);
-	uint32_t used = 1, room = k->buf_size;
+	uint8_t *dst = scatter_slot(k, i);
+	uint32_t used = 1, room = k->buf_size, filled = 0;
 
-	slot->len = 0;
-	slot->flags = 0;
 	for (int n = 0; n < np; n++) {
 		const uint8_t *src = pc[n].p;
 		uint32_t len = pc[n].len;
 		while (len > 0) {
 			if (room == 0) {
+				slot->len = (uint16_t)filled;
 				if (used == max)
 					return used;
 				slot->flags = NS_MOREFRAG;
 				i = pm_next(k, i);
 				slot = &k->ring->slot[i];
-				dst = (uint8_t *)pm_slot_buf(k, slot);
-				slot->len = 0;
-				slot->flags = 0;
+				dst = scatter_slot(k, i);
 				room = k->buf_size;
+				filled = 0;
 				used++;
 			}
 			uint32_t c = len < room ? len : room;
-			memcpy(dst, src, c);
-			dst += c;
+			if (likely(dst != NULL)) {
+				memcpy(dst, src, c);
+				dst += c;
+				filled += c;
+			}
 			src += c;
 			len -= c;
 			room -= c;
-			slot->len = (uint16_t)(slot->len + c);
 		}
 	}
+	slot->len = (uint16_t)filled;
 	return used;
 }
