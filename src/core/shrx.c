@@ -2,8 +2,10 @@
 /*
  * Shared rx rings: an rx ring that other processes fill (a VALE port's, a
  * monitor's).  Writers copy frames in under a robust process-shared lock,
- * so one that dies holding it stops no one; the owner drains it without a
- * lock.  The owner sleeps as netmap's need-kick protocol has it: it sets a
+ * so one that dies holding it stops no one, and one that is stopped holding
+ * it costs the others one bounded wait, then drops (counted) until it lets
+ * go; the owner drains it without a lock.  Writers trust nothing of the
+ * ring: not its place, its size, its pointers nor its slots.  The owner sleeps as netmap's need-kick protocol has it: it sets a
  * flag before sleeping, and the writer that sees the flag sends one
  * datagram to the owner's abstract socket, which poll waits on.  With no
  * sleeper there is no system call.
@@ -84,35 +86,105 @@ static void kick(struct pm_shrx *x)
 }
 
 /*
+ * The writers' lock, without waiting on a writer that does not run: a
+ * free lock is taken at once; a held one is waited for at most
+ * PM_SHRX_WAIT_MS, and not at all while the ring is marked stalled.
+ */
+static bool lock_writers(struct pm_shrx *x)
+{
+	int err = pthread_mutex_trylock(&x->lock);
+
+	if (unlikely(err == EBUSY)) {
+		struct timespec t;
+		if (atomic_load_explicit(&x->stalled, memory_order_relaxed))
+			return false;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		t.tv_nsec += PM_SHRX_WAIT_MS % 1000 * 1000000L;
+		t.tv_sec += PM_SHRX_WAIT_MS / 1000 + t.tv_nsec / 1000000000L;
+		t.tv_nsec %= 1000000000L;
+		err = pthread_mutex_clocklock(&x->lock, CLOCK_MONOTONIC, &t);
+		if (err == ETIMEDOUT) {
+			pm_log("a writer holds a ring for %d ms: stalled",
+			       PM_SHRX_WAIT_MS);
+			atomic_store(&x->stalled, 1);
+		}
+	}
+	if (unlikely(err == EOWNERDEAD)) {
+		pthread_mutex_consistent(&x->lock); /* a writer died here */
+		err = 0;
+	}
+	if (unlikely(err))
+		return false;
+	if (unlikely(atomic_load_explicit(&x->stalled, memory_order_relaxed)))
+		atomic_store(&x->stalled, 0);
+	return true;
+}
+
+/* The ring's geometry from its bookkeeping, each field read once, checked. */
+static bool dst_geometry(struct pm_shrx_writer *w, struct pm_region *r)
+{
+	uint64_t ofs = *(volatile uint64_t *)&w->x->ring_ofs;
+	uint32_t n = *(volatile uint32_t *)&w->x->nslots;
+	struct netmap_ring *ring = pm_region_ring_at(r, ofs, n);
+
+	w->tail = atomic_load_explicit(&w->x->hwtail, memory_order_relaxed);
+	if (unlikely(!ring || w->tail >= n))
+		return false;
+	w->dst = (struct pm_kring){.ring = ring,
+				   .nslots = n,
+				   .buf_total = r->buf_total,
+				   .buf_size = r->buf_size,
+				   .bufs = (char *)r->base + r->buf_ofs};
+	return true;
+}
+
+/*
  * A writer takes the ring for a run of frames: one lock, and the frames
  * published (hwtail) and the owner woken once, at the end.
  */
-void pm_shrx_begin(struct pm_shrx_writer *w, struct pm_region *r,
+bool pm_shrx_begin(struct pm_shrx_writer *w, struct pm_region *r,
 		   struct pm_shrx *x)
 {
-	if (pthread_mutex_lock(&x->lock) == EOWNERDEAD)
-		pthread_mutex_consistent(&x->lock); /* a writer died here */
-	*w = (struct pm_shrx_writer){
-	    .x = x,
-	    .dst = {.ring = (void *)((char *)r->base + x->ring_ofs),
-		    .nslots = x->nslots,
-		    .buf_size = r->buf_size},
-	    .tail = atomic_load_explicit(&x->hwtail, memory_order_relaxed),
-	};
+	w->x = x;
+	w->room = 0;
+	w->added = false;
+	w->taken = lock_writers(x);
+	if (likely(w->taken) && unlikely(!dst_geometry(w, r))) {
+		pm_log("a shared ring's bookkeeping is broken: frames dropped");
+		pthread_mutex_unlock(&x->lock);
+		w->taken = false;
+	}
+	return w->taken;
+}
+
+/* The ring's port went away: nothing goes in, nothing is counted. */
+void pm_shrx_forget(struct pm_shrx_writer *w)
+{
+	pm_shrx_end(w);
+	w->x = NULL;
+}
+
+static bool dropped(struct pm_shrx_writer *w)
+{
+	if (w->x)
+		atomic_fetch_add_explicit(&w->x->drops, 1,
+					  memory_order_relaxed);
+	return false;
 }
 
 /* Room for @need slots, looking again at what the owner released. */
 static bool room_for(struct pm_shrx_writer *w, uint32_t need)
 {
 	if (need > w->room) {
-		uint32_t cur =
-		    atomic_load_explicit(&w->x->hwcur, memory_order_acquire);
-		w->room = (cur + w->dst.nslots - 1 - w->tail) % w->dst.nslots;
+		uint32_t n = w->dst.nslots, cur = atomic_load_explicit(
+						   &w->x->hwcur,
+						   memory_order_acquire);
+		w->room = cur >= n	    ? 0 /* the owner wrote nonsense */
+			  : cur > w->tail ? cur - 1 - w->tail
+					  : cur + n - 1 - w->tail;
 	}
-	if (need > w->room) {
-		atomic_fetch_add(&w->x->drops, 1);
+	if (need > w->room)
 		return false;
-	}
 	w->room -= need;
 	return true;
 }
@@ -122,39 +194,58 @@ bool pm_shrx_add(struct pm_shrx_writer *w, const struct pm_piece *pc, int np,
 {
 	uint32_t need = len ? (len + w->dst.buf_size - 1) / w->dst.buf_size : 1;
 
-	if (!room_for(w, need))
-		return false;
+	if (unlikely(!w->taken) || !room_for(w, need))
+		return dropped(w);
 	uint32_t used = pm_scatter(&w->dst, w->tail, pc, np, need);
 	for (uint32_t i = 0; i < used; i++) {
 		w->dst.ring->slot[w->tail].flags |= flags;
 		w->tail = pm_next(&w->dst, w->tail);
 	}
 	w->added = true;
+	if (unlikely(w->dst.scatter_bad)) { /* the owner broke its own slots */
+		w->dst.scatter_bad = false;
+		return dropped(w);
+	}
 	return true;
 }
 
+/*
+ * Buffers change places: each index is read once and both must be in the
+ * pool, else the slot is not swapped and the frame counts as dropped.
+ */
 bool pm_shrx_swap(struct pm_shrx_writer *w, struct pm_kring *k, uint32_t i,
 		  uint32_t n)
 {
-	if (!room_for(w, n))
-		return false;
+	bool ok = true;
+
+	if (unlikely(!w->taken) || !room_for(w, n))
+		return dropped(w);
 	for (uint32_t j = 0; j < n; j++, i = pm_next(k, i)) {
 		struct netmap_slot *s = &k->ring->slot[i];
 		struct netmap_slot *d = &w->dst.ring->slot[w->tail];
-		uint32_t idx = d->buf_idx;
-		d->buf_idx = s->buf_idx;
-		d->len = s->len;
-		d->flags = (s->flags & NS_MOREFRAG) | NS_BUF_CHANGED;
-		s->buf_idx = idx;
-		s->flags |= NS_BUF_CHANGED;
+		struct pm_slot_copy sc = pm_slot_read(s), dc = pm_slot_read(d);
 		w->tail = pm_next(&w->dst, w->tail);
+		if (unlikely(!pm_slot_ok(k, sc) || !pm_buf_ok(&w->dst, dc.idx))) {
+			d->len = 0;
+			d->flags = sc.flags & NS_MOREFRAG;
+			ok = false;
+			continue;
+		}
+		d->buf_idx = sc.idx;
+		d->len = sc.len;
+		d->flags = (sc.flags & NS_MOREFRAG) | NS_BUF_CHANGED;
+		s->buf_idx = dc.idx;
+		s->flags |= NS_BUF_CHANGED;
 	}
 	w->added = true;
-	return true;
+	return ok || dropped(w);
 }
 
 void pm_shrx_end(struct pm_shrx_writer *w)
 {
+	if (!w->taken)
+		return;
+	w->taken = false;
 	if (w->added)
 		atomic_store_explicit(&w->x->hwtail, w->tail,
 				      memory_order_release);
@@ -163,12 +254,31 @@ void pm_shrx_end(struct pm_shrx_writer *w)
 		kick(w->x);
 }
 
+void pm_shrx_drain(struct pm_shrx *x)
+{
+	if (lock_writers(x))
+		pthread_mutex_unlock(&x->lock);
+}
+
+/*
+ * What the writers filled, if it lies where they may write: from our
+ * hwtail up to the slot before hwcur.  Anything else is ignored.
+ */
+static uint32_t filled_to(const struct pm_kring *k, const struct pm_shrx *x)
+{
+	uint32_t t = atomic_load_explicit(&x->hwtail, memory_order_acquire);
+
+	return t < k->nslots && pm_in_window(t, k->hwtail, pm_prev(k, k->hwcur))
+		   ? t
+		   : k->hwtail;
+}
+
 int pm_shrx_rxsync(struct pm_kring *k)
 {
 	struct pm_shrx *x = k->priv;
 
 	atomic_store_explicit(&x->hwcur, k->hwcur, memory_order_release);
-	k->hwtail = atomic_load_explicit(&x->hwtail, memory_order_acquire);
+	k->hwtail = filled_to(k, x);
 	return 0;
 }
 
@@ -177,7 +287,7 @@ bool pm_shrx_arm(struct pm_kring *k)
 	struct pm_shrx *x = k->priv;
 
 	atomic_store(&x->wants_kick, 1);
-	return atomic_load(&x->hwtail) != k->hwtail;
+	return filled_to(k, x) != k->hwtail;
 }
 
 void pm_shrx_disarm(struct pm_kring *k, bool woke)
