@@ -173,17 +173,20 @@ static void set_active(struct pm_port *p, struct pm_vale_port *m, bool on)
 		atomic_fetch_and(w, ~(1ull << (i % 64)));
 }
 
-static bool is_active(struct pm_port *p, int i)
-{
-	return atomic_load_explicit(&p->mem->meta->vale.active[i / 64],
-				    memory_order_relaxed) &
-	       (1ull << (i % 64));
-}
-
+/*
+ * The entry's seq turns even first: a sender that takes one of its rings
+ * afterwards sees it and goes away; one that took a ring before finishes
+ * its run (drained, a bounded wait) before the rings are freed.
+ */
 static void free_port(struct pm_port *p, struct pm_vale_port *m)
 {
+	uint32_t seq = atomic_load(&m->seq), n = m->nrings;
+
+	atomic_store(&m->seq, seq + (seq & 1));
 	set_active(p, m, false);
-	for (uint32_t k = 0; k < m->nrings; k++) {
+	for (uint32_t k = 0; k < n && k < PM_VALE_MAX_RINGS; k++)
+		pm_shrx_drain(&m->rx[k]);
+	for (uint32_t k = 0; k < n && k < PM_VALE_MAX_RINGS; k++) {
 		pm_ring_delete(p->mem,
 			       (void *)((char *)p->mem->base + m->tx_ofs[k]),
 			       m->nslots);
@@ -191,14 +194,18 @@ static void free_port(struct pm_port *p, struct pm_vale_port *m)
 		    p->mem, (void *)((char *)p->mem->base + m->rx[k].ring_ofs),
 		    m->nslots);
 	}
+	seq = atomic_load(&m->seq);
 	memset(m, 0, sizeof(*m));
+	atomic_store(&m->seq, seq);
 }
 
 static int new_port(struct pm_port *p, struct pm_vale_port *m)
 {
+	uint32_t seq = atomic_load(&m->seq);
 	char owner[64];
 
 	memset(m, 0, sizeof(*m));
+	atomic_store(&m->seq, seq + (seq & 1)); /* free until it is whole */
 	snprintf(m->name, sizeof(m->name), "%s", p->name);
 	m->nrings = p->nrings[PM_TX];
 	m->nslots = p->nslots[PM_TX];
@@ -217,6 +224,8 @@ static int new_port(struct pm_port *p, struct pm_vale_port *m)
 		m->tx_ofs[k] = pm_region_offset(p->mem, tx);
 		pm_shrx_init(&m->rx[k], p->mem, rx, m->nslots, owner);
 	}
+	atomic_store_explicit(&m->seq, atomic_load(&m->seq) + 1,
+			      memory_order_release);
 	set_active(p, m, true);
 	return 0;
 }
@@ -391,97 +400,124 @@ static struct pm_vale_fdb_entry *fdb_slot(struct pm_port *p, uint64_t mac)
 	return &p->mem->meta->vale.fdb[(h >> 32) % PM_VALE_FDB];
 }
 
-/* The port a MAC was learned on, or -1. */
-static int fdb_lookup(struct pm_port *p, uint64_t mac)
+/* A port's seq, for a port index checked already. */
+static uint32_t port_seq(struct pm_port *p, int port)
+{
+	return atomic_load_explicit(&port_meta(p, port)->seq,
+				    memory_order_acquire);
+}
+
+/*
+ * The port a MAC was learned on, -1 if none: an entry naming no port, or
+ * a port that went away since (its seq changed), is not an answer.
+ * *seq is the port's seq.
+ */
+static int fdb_lookup(struct pm_port *p, uint64_t mac, uint32_t *seq)
 {
 	uint64_t e = atomic_load_explicit(&fdb_slot(p, mac)->mac_port,
 					  memory_order_relaxed);
+	int port = (int)(e & 0xff) - 1;
 
-	return e && e >> 16 == mac ? (int)(e & 0xffff) - 1 : -1;
+	if (e >> 16 != mac || port < 0 || port >= PM_VALE_PORTS)
+		return -1;
+	*seq = port_seq(p, port);
+	return *seq & 1 && (uint8_t)*seq == (uint8_t)(e >> 8) ? port : -1;
 }
 
-static void fdb_learn(struct pm_port *p, uint64_t mac, int port)
+static void fdb_learn(struct pm_port *p, uint64_t mac, int port, uint32_t seq)
 {
 	struct pm_vale_fdb_entry *e = fdb_slot(p, mac);
-	uint64_t v = mac << 16 | (uint64_t)(port + 1);
+	uint64_t v = mac << 16 | (uint64_t)(uint8_t)seq << 8 |
+		     (uint64_t)(port + 1);
 
 	if (atomic_load_explicit(&e->mac_port, memory_order_relaxed) != v)
 		atomic_store_explicit(&e->mac_port, v, memory_order_relaxed);
 }
 
-static struct pm_shrx *rx_of(struct pm_port *p, int port, uint32_t ring)
+/*
+ * Takes the rx ring of @port for frames of our ring @ring, if the port is
+ * still the one of @seq: its ring count is checked, and its seq again once
+ * the ring is held, so frames never go to a port that took its place.
+ */
+static void rx_of(struct pm_port *p, int port, uint32_t seq, uint32_t ring,
+		  struct pm_shrx_writer *w)
 {
 	struct pm_vale_port *m = port_meta(p, port);
+	uint32_t n = *(volatile uint32_t *)&m->nrings;
 
-	return &m->rx[ring % m->nrings];
+	if (!(seq & 1) || n == 0 || n > PM_VALE_MAX_RINGS) {
+		*w = (struct pm_shrx_writer){.x = NULL};
+		return;
+	}
+	if (pm_shrx_begin(w, p->mem, &m->rx[ring % n]) &&
+	    port_seq(p, port) != seq)
+		pm_shrx_forget(w);
+}
+
+/* Broadcast or unknown: every other port in use, one ring at a time. */
+static void flood(struct pm_kring *k, int self, const struct pm_frame *f)
+{
+	struct pm_port *p = k->port;
+	struct pm_shrx_writer w;
+
+	for (int b = 0; b < (PM_VALE_PORTS + 63) / 64; b++) {
+		uint64_t set = atomic_load_explicit(
+		    &p->mem->meta->vale.active[b], memory_order_relaxed);
+		for (; set; set &= set - 1) {
+			int q = b * 64 + __builtin_ctzll(set);
+			if (q == self || q >= PM_VALE_PORTS)
+				continue;
+			rx_of(p, q, port_seq(p, q), k->id, &w);
+			pm_shrx_add(&w, f->pc, f->np, f->len, 0);
+			pm_shrx_end(&w);
+		}
+	}
 }
 
 /*
- * Slots [hwcur, end) are whole, valid frames: switch each one.  The ring
- * of a unicast destination stays taken while frames go on to it, so a
- * flow pays one lock and one wake-up per sync, not per frame.  A sender
- * holds one ring at a time, so two senders cannot wait for each other.
+ * Slots [hwcur, end) are whole, valid frames: switch each one, reading
+ * each slot once.  The ring of a unicast destination stays taken while
+ * frames go on to it, so a flow pays one lock and one wake-up per sync,
+ * not per frame.  A sender holds one ring at a time, so two senders
+ * cannot wait for each other.
  */
 static int vale_txsync(struct pm_kring *k, uint32_t end)
 {
 	struct pm_port *p = k->port;
-	struct vale_port *vp = p->priv;
-	struct pm_piece pc[NETMAP_MAX_FRAGS];
-	struct pm_shrx_writer held = {.x = NULL}, w;
+	int self = ((struct vale_port *)p->priv)->index, held_port = -1;
+	uint32_t self_seq = port_seq(p, self), held_seq = 0, seq = 0;
+	struct pm_shrx_writer held = {.x = NULL};
+	struct pm_frame f;
 
 	for (uint32_t i = k->hwcur; i != end;) {
-		uint32_t len = 0;
-		int np = 0;
-		struct netmap_slot *s;
-		do {
-			s = &k->ring->slot[i];
-			pc[np++] = (struct pm_piece){
-			    (const uint8_t *)pm_slot_buf(k, s), s->len};
-			len += s->len;
-			i = pm_next(k, i);
-		} while (s->flags & NS_MOREFRAG);
-		if (len < 14 || pc[0].len < 12) {
+		if (unlikely(!pm_read_frame(k, &i, end, &f)) || f.len < 14 ||
+		    f.pc[0].len < 12) {
 			k->errors++;
 			continue;
 		}
-		uint64_t dmac = mac_of(pc[0].p), smac = mac_of(pc[0].p + 6);
-		if (!(pc[0].p[6] & 1))
-			fdb_learn(p, smac, vp->index);
-		int to = pc[0].p[0] & 1 ? -1 : fdb_lookup(p, dmac);
-		if (to >= 0 && is_active(p, to)) {
-			struct pm_shrx *x = rx_of(p, to, k->id);
-			if (to != vp->index && held.x != x) {
-				if (held.x)
-					pm_shrx_end(&held);
-				pm_shrx_begin(&held, p->mem, x);
-			}
-			if (to != vp->index)
-				pm_shrx_add(&held, pc, np, len, 0);
-		} else { /* broadcast or unknown: every other port */
-			if (held.x) { /* one ring at a time: no deadlock */
+		const uint8_t *eth = f.pc[0].p;
+		if (!(eth[6] & 1))
+			fdb_learn(p, mac_of(eth + 6), self, self_seq);
+		int to = eth[0] & 1 ? -1 : fdb_lookup(p, mac_of(eth), &seq);
+		if (to >= 0) {
+			if (to == self)
+				continue; /* never back where it came from */
+			if (to != held_port || seq != held_seq) {
 				pm_shrx_end(&held);
-				held.x = NULL;
+				rx_of(p, to, seq, k->id, &held);
+				held_port = to;
+				held_seq = seq;
 			}
-			for (int b = 0; b < (PM_VALE_PORTS + 63) / 64; b++) {
-				uint64_t set = atomic_load_explicit(
-				    &p->mem->meta->vale.active[b],
-				    memory_order_relaxed);
-				for (; set; set &= set - 1) {
-					int q = b * 64 + __builtin_ctzll(set);
-					if (q == vp->index)
-						continue;
-					pm_shrx_begin(&w, p->mem,
-						      rx_of(p, q, k->id));
-					pm_shrx_add(&w, pc, np, len, 0);
-					pm_shrx_end(&w);
-				}
-			}
+			pm_shrx_add(&held, f.pc, f.np, f.len, 0);
+		} else {
+			pm_shrx_end(&held); /* one ring at a time: no deadlock */
+			held_port = -1;
+			flood(k, self, &f);
 		}
 		k->packets++;
-		k->bytes += len;
+		k->bytes += f.len;
 	}
-	if (held.x)
-		pm_shrx_end(&held);
+	pm_shrx_end(&held);
 	k->hwcur = end;
 	k->hwtail = pm_prev(k, end);
 	return 0;
