@@ -424,20 +424,24 @@ static struct tpacket2_hdr *tx_frame(const struct afp_tx *a, uint32_t i)
 	return (struct tpacket2_hdr *)(a->map + (size_t)i * a->frame_size);
 }
 
-/* Copies the frame starting at slot @i into @dst; returns its length. */
-static uint32_t gather(const struct pm_kring *k, uint32_t *i, uint8_t *dst,
-		       uint32_t cap)
+/*
+ * Copies the frame at slot *i (not past @end) into @dst, each slot read
+ * once; returns its length, or 0 if a slot was bad (changed by another
+ * thread after the prologue checked it).
+ */
+static uint32_t gather(const struct pm_kring *k, uint32_t *i, uint32_t end,
+		       uint8_t *dst, uint32_t cap)
 {
-	const struct netmap_slot *s;
+	struct pm_frame f;
 	uint32_t len = 0;
 
-	do {
-		s = &k->ring->slot[*i];
-		if (len + s->len <= cap)
-			memcpy(dst + len, pm_slot_buf(k, s), s->len);
-		len += s->len;
-		*i = pm_next(k, *i);
-	} while (s->flags & NS_MOREFRAG);
+	if (unlikely(!pm_read_frame(k, i, end, &f)))
+		return 0;
+	for (int n = 0; n < f.np; n++) {
+		if (len + f.pc[n].len <= cap)
+			memcpy(dst + len, f.pc[n].p, f.pc[n].len);
+		len += f.pc[n].len;
+	}
 	return len;
 }
 
@@ -485,7 +489,7 @@ static int afp_txsync(struct pm_kring *k, uint32_t end)
 			break; /* TX_RING full: the rest waits in our ring */
 		}
 		uint8_t *data = (uint8_t *)h + TX_DATA_OFS;
-		uint32_t len = gather(k, &i, data, a->max_len);
+		uint32_t len = gather(k, &i, end, data, a->max_len);
 		if (unlikely(!tx_frame_fits(a, data, len))) {
 			pm_log("%s: tx frame of %u bytes dropped",
 			       k->port->name, len);

@@ -190,40 +190,58 @@ static int mon_attach(struct pm_port *p)
 
 /* ---- the monitored side ------------------------------------------------- */
 
+/*
+ * Does monitor @m want event @ev of @port?  Its entry is shared memory:
+ * its name is compared within its bounds, its ring count checked.
+ */
+static uint32_t monitor_rings(const struct pm_monitor *m, const char *port,
+			      enum pm_mon_event ev)
+{
+	uint32_t flags = *(const volatile uint32_t *)&m->flags;
+	uint32_t n = *(const volatile uint32_t *)&m->nrings;
+	uint32_t want = ev == PM_MON_SENT ? NR_MONITOR_TX : NR_MONITOR_RX;
+	bool zcopy = flags & NR_ZCOPY_MON;
+
+	if (!(flags & want) ||
+	    (ev == PM_MON_RELEASED) != (zcopy && ev != PM_MON_SENT) ||
+	    n == 0 || n > PM_MON_MAX_RINGS ||
+	    strncmp(m->port, port, sizeof(m->port)) != 0)
+		return 0;
+	return n;
+}
+
+/* Frames [from, to) of @k into the monitor ring @w holds, read once each. */
+static void monitor_copy(struct pm_kring *k, uint32_t from, uint32_t to,
+			 enum pm_mon_event ev, struct pm_shrx_writer *w)
+{
+	struct pm_frame f;
+
+	for (uint32_t s = from; s != to;) {
+		uint32_t first = s;
+		if (!pm_read_frame(k, &s, to, &f))
+			continue; /* changed by another thread: not a frame */
+		if (ev == PM_MON_RELEASED)
+			pm_shrx_swap(w, k, first,
+				     (s + k->nslots - first) % k->nslots);
+		else
+			pm_shrx_add(w, f.pc, f.np, f.len,
+				    ev == PM_MON_SENT ? NS_TXMON : 0);
+	}
+}
+
 void pm_monitor_frames(struct pm_kring *k, uint32_t from, uint32_t to,
 		       enum pm_mon_event ev)
 {
 	struct pm_region_meta *meta = k->port->mem->meta;
-	uint32_t want = ev == PM_MON_SENT ? NR_MONITOR_TX : NR_MONITOR_RX;
 
 	for (int i = 0; i < PM_MONITORS; i++) {
 		struct pm_monitor *m = &meta->monitors[i];
-		bool zcopy = m->flags & NR_ZCOPY_MON;
-		if (!(m->flags & want) || strcmp(m->port, k->port->name) != 0 ||
-		    (ev == PM_MON_RELEASED) != (zcopy && ev != PM_MON_SENT))
+		uint32_t n = monitor_rings(m, k->port->name, ev);
+		if (!n)
 			continue;
 		struct pm_shrx_writer w;
-		struct pm_piece pc[NETMAP_MAX_FRAGS];
-		pm_shrx_begin(&w, k->port->mem, &m->rx[k->id % m->nrings]);
-		for (uint32_t s = from; s != to;) {
-			uint32_t first = s, len = 0;
-			int np = 0;
-			struct netmap_slot *slot;
-			do {
-				slot = &k->ring->slot[s];
-				pc[np++] = (struct pm_piece){
-				    (const uint8_t *)pm_slot_buf(k, slot),
-				    slot->len};
-				len += slot->len;
-				s = pm_next(k, s);
-			} while ((slot->flags & NS_MOREFRAG) && s != to &&
-				 np < NETMAP_MAX_FRAGS);
-			if (ev == PM_MON_RELEASED)
-				pm_shrx_swap(&w, k, first, (uint32_t)np);
-			else
-				pm_shrx_add(&w, pc, np, len,
-					    ev == PM_MON_SENT ? NS_TXMON : 0);
-		}
+		pm_shrx_begin(&w, k->port->mem, &m->rx[k->id % n]);
+		monitor_copy(k, from, to, ev, &w);
 		pm_shrx_end(&w);
 	}
 }

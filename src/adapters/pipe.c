@@ -313,27 +313,81 @@ static void kick(struct pm_kring *k, _Atomic uint32_t *wants)
 		       (struct sockaddr *)&pp->peer, pp->peer_len);
 }
 
-/* Slots [hwcur, end) change places with the peer's rx slots. */
+/*
+ * The peer's counters, read once and believed only where the peer may have
+ * moved them: what it released (cons) from the slot after our tail up to
+ * what we sent; what it sent (prod) from our tail up to the slot before
+ * what we released.  Otherwise nothing moved.
+ */
+static uint32_t peer_cons(const struct pm_kring *k, struct pm_pipe_dir *pd)
+{
+	uint32_t c = atomic_load_explicit(&pd->cons, memory_order_acquire);
+
+	return c < k->nslots && pm_in_window(c, pm_next(k, k->hwtail), k->hwcur)
+		   ? c
+		   : pm_next(k, k->hwtail);
+}
+
+static uint32_t peer_prod(const struct pm_kring *k, struct pm_pipe_dir *pd)
+{
+	uint32_t c = atomic_load_explicit(&pd->prod, memory_order_acquire);
+
+	return c < k->nslots && pm_in_window(c, k->hwtail, pm_prev(k, k->hwcur))
+		   ? c
+		   : k->hwtail;
+}
+
+/*
+ * Our slot @t and the peer's @r change places.  Both buffer indexes are
+ * read once and must be in the pool: a bad one is not passed on, the
+ * peer's slot then arrives empty.
+ */
+static bool swap_slot(const struct pm_kring *k, struct netmap_slot *t,
+		      struct netmap_slot *r)
+{
+	struct pm_slot_copy tc = pm_slot_read(t), rc = pm_slot_read(r);
+	uint64_t tptr = t->ptr;
+
+	if (unlikely(!pm_slot_ok(k, tc) || !pm_buf_ok(k, rc.idx))) {
+		r->len = 0;
+		r->flags = NS_BUF_CHANGED;
+		return false;
+	}
+	t->buf_idx = rc.idx;
+	t->len = rc.len;
+	t->ptr = r->ptr;
+	t->flags = NS_BUF_CHANGED;
+	r->buf_idx = tc.idx;
+	r->len = tc.len;
+	r->ptr = tptr;
+	r->flags = tc.flags | NS_BUF_CHANGED;
+	return true;
+}
+
+/*
+ * Slots [hwcur, end) change places with the peer's rx slots.  The peer's
+ * ring is found from the shared table: checked to be a ring of the region
+ * with our size, or nothing moves.
+ */
 static int pipe_txsync(struct pm_kring *k, uint32_t end)
 {
 	struct pm_pipe_dir *pd = k->priv;
-	struct netmap_ring *peer =
-	    (void *)((char *)k->port->mem->base + pd->rx_ofs);
+	struct netmap_ring *peer = pm_region_ring_at(
+	    k->port->mem, *(volatile uint64_t *)&pd->rx_ofs, k->nslots);
 
-	for (uint32_t i = k->hwcur; i != end; i = pm_next(k, i)) {
-		struct netmap_slot tmp = k->ring->slot[i];
-		k->ring->slot[i] = peer->slot[i];
-		k->ring->slot[i].flags = NS_BUF_CHANGED;
-		peer->slot[i] = tmp;
-		peer->slot[i].flags |= NS_BUF_CHANGED;
+	if (unlikely(!peer || peer == k->ring)) {
+		pm_log("%s: the pipe's table is broken", k->port->name);
+		return -EIO;
 	}
+	for (uint32_t i = k->hwcur; i != end; i = pm_next(k, i))
+		if (unlikely(!swap_slot(k, &k->ring->slot[i], &peer->slot[i])))
+			k->errors++;
 	if (k->hwcur != end) {
 		k->hwcur = end;
 		atomic_store_explicit(&pd->prod, end, memory_order_release);
 		kick(k, &pd->rx_wants_kick);
 	}
-	k->hwtail =
-	    pm_prev(k, atomic_load_explicit(&pd->cons, memory_order_acquire));
+	k->hwtail = pm_prev(k, peer_cons(k, pd));
 	return 0;
 }
 
@@ -347,7 +401,7 @@ static int pipe_rxsync(struct pm_kring *k)
 				      memory_order_release);
 		kick(k, &pd->tx_wants_kick);
 	}
-	k->hwtail = atomic_load_explicit(&pd->prod, memory_order_acquire);
+	k->hwtail = peer_prod(k, pd);
 	return 0;
 }
 
@@ -357,10 +411,10 @@ static bool pipe_arm(struct pm_kring *k)
 
 	if (k->dir == PM_RX) {
 		atomic_store(&pd->rx_wants_kick, 1);
-		return atomic_load(&pd->prod) != k->hwtail;
+		return peer_prod(k, pd) != k->hwtail;
 	}
 	atomic_store(&pd->tx_wants_kick, 1);
-	return pm_prev(k, atomic_load(&pd->cons)) != k->hwtail;
+	return pm_prev(k, peer_cons(k, pd)) != k->hwtail;
 }
 
 static void pipe_disarm(struct pm_kring *k, bool woke)
