@@ -203,8 +203,8 @@ static uint32_t monitor_rings(const struct pm_monitor *m, const char *port,
 	bool zcopy = flags & NR_ZCOPY_MON;
 
 	if (!(flags & want) ||
-	    (ev == PM_MON_RELEASED) != (zcopy && ev != PM_MON_SENT) ||
-	    n == 0 || n > PM_MON_MAX_RINGS ||
+	    (ev == PM_MON_RELEASED) != (zcopy && ev != PM_MON_SENT) || n == 0 ||
+	    n > PM_MON_MAX_RINGS ||
 	    strncmp(m->port, port, sizeof(m->port)) != 0)
 		return 0;
 	return n;

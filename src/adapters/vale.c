@@ -427,8 +427,8 @@ static int fdb_lookup(struct pm_port *p, uint64_t mac, uint32_t *seq)
 static void fdb_learn(struct pm_port *p, uint64_t mac, int port, uint32_t seq)
 {
 	struct pm_vale_fdb_entry *e = fdb_slot(p, mac);
-	uint64_t v = mac << 16 | (uint64_t)(uint8_t)seq << 8 |
-		     (uint64_t)(port + 1);
+	uint64_t v =
+	    mac << 16 | (uint64_t)(uint8_t)seq << 8 | (uint64_t)(port + 1);
 
 	if (atomic_load_explicit(&e->mac_port, memory_order_relaxed) != v)
 		atomic_store_explicit(&e->mac_port, v, memory_order_relaxed);
@@ -510,7 +510,8 @@ static int vale_txsync(struct pm_kring *k, uint32_t end)
 			}
 			pm_shrx_add(&held, f.pc, f.np, f.len, 0);
 		} else {
-			pm_shrx_end(&held); /* one ring at a time: no deadlock */
+			pm_shrx_end(
+			    &held); /* one ring at a time: no deadlock */
 			held_port = -1;
 			flood(k, self, &f);
 		}

@@ -221,7 +221,6 @@ static inline size_t pm_region_offset(const struct pm_region *r, const void *p)
 	return (size_t)((const char *)p - (const char *)r->base);
 }
 
-
 /* ---- ports and rings ------------------------------------------------------
  */
 
@@ -243,8 +242,8 @@ struct pm_kring {
 	uint32_t nslots;
 	uint32_t buf_total; /* buf_idx must be below this */
 	uint32_t buf_size;
-	char *bufs;	   /* the region's buffer pool, as this process maps it */
-	bool scatter_bad;  /* pm_scatter met a slot naming no buffer */
+	char *bufs; /* the region's buffer pool, as this process maps it */
+	bool scatter_bad; /* pm_scatter met a slot naming no buffer */
 
 	uint32_t hwcur;	 /* tx: first slot not yet sent; rx: first owned */
 	uint32_t hwtail; /* first slot the library owns (what tail shows) */
@@ -333,7 +332,8 @@ pm_region_ring_at(const struct pm_region *r, uint64_t ofs, uint32_t nslots)
 	uint64_t rel = ofs - r->ring_ofs; /* wraps below the pool: too big */
 
 	if (rel >= (uint64_t)r->ring_objsize * r->ring_total ||
-	    rel % r->ring_objsize || nslots < PM_MIN_SLOTS || nslots > PM_MAX_SLOTS ||
+	    rel % r->ring_objsize || nslots < PM_MIN_SLOTS ||
+	    nslots > PM_MAX_SLOTS ||
 	    sizeof(struct netmap_ring) + nslots * sizeof(struct netmap_slot) >
 		r->ring_objsize)
 		return NULL;

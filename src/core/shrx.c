@@ -5,10 +5,10 @@
  * so one that dies holding it stops no one, and one that is stopped holding
  * it costs the others one bounded wait, then drops (counted) until it lets
  * go; the owner drains it without a lock.  Writers trust nothing of the
- * ring: not its place, its size, its pointers nor its slots.  The owner sleeps as netmap's need-kick protocol has it: it sets a
- * flag before sleeping, and the writer that sees the flag sends one
- * datagram to the owner's abstract socket, which poll waits on.  With no
- * sleeper there is no system call.
+ * ring: not its place, its size, its pointers nor its slots.  The owner sleeps
+ * as netmap's need-kick protocol has it: it sets a flag before sleeping, and
+ * the writer that sees the flag sends one datagram to the owner's abstract
+ * socket, which poll waits on.  With no sleeper there is no system call.
  */
 #include "core.h"
 
@@ -176,10 +176,10 @@ static bool dropped(struct pm_shrx_writer *w)
 static bool room_for(struct pm_shrx_writer *w, uint32_t need)
 {
 	if (need > w->room) {
-		uint32_t n = w->dst.nslots, cur = atomic_load_explicit(
-						   &w->x->hwcur,
-						   memory_order_acquire);
-		w->room = cur >= n	    ? 0 /* the owner wrote nonsense */
+		uint32_t n = w->dst.nslots,
+			 cur = atomic_load_explicit(&w->x->hwcur,
+						    memory_order_acquire);
+		w->room = cur >= n	  ? 0 /* the owner wrote nonsense */
 			  : cur > w->tail ? cur - 1 - w->tail
 					  : cur + n - 1 - w->tail;
 	}
@@ -225,7 +225,8 @@ bool pm_shrx_swap(struct pm_shrx_writer *w, struct pm_kring *k, uint32_t i,
 		struct netmap_slot *d = &w->dst.ring->slot[w->tail];
 		struct pm_slot_copy sc = pm_slot_read(s), dc = pm_slot_read(d);
 		w->tail = pm_next(&w->dst, w->tail);
-		if (unlikely(!pm_slot_ok(k, sc) || !pm_buf_ok(&w->dst, dc.idx))) {
+		if (unlikely(!pm_slot_ok(k, sc) ||
+			     !pm_buf_ok(&w->dst, dc.idx))) {
 			d->len = 0;
 			d->flags = sc.flags & NS_MOREFRAG;
 			ok = false;
