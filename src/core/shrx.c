@@ -192,9 +192,10 @@ static bool room_for(struct pm_shrx_writer *w, uint32_t need)
 bool pm_shrx_add(struct pm_shrx_writer *w, const struct pm_piece *pc, int np,
 		 uint32_t len, uint16_t flags)
 {
+	if (unlikely(!w->taken))
+		return dropped(w);
 	uint32_t need = len ? (len + w->dst.buf_size - 1) / w->dst.buf_size : 1;
-
-	if (unlikely(!w->taken) || !room_for(w, need))
+	if (!room_for(w, need))
 		return dropped(w);
 	uint32_t used = pm_scatter(&w->dst, w->tail, pc, np, need);
 	for (uint32_t i = 0; i < used; i++) {
