@@ -72,6 +72,7 @@ bool pm_shrx_held(const char *owner)
 static void kick(struct pm_shrx *x)
 {
 	static int sender = -1;
+	char owner[sizeof(x->owner)];
 	struct sockaddr_un sun;
 	socklen_t len;
 
@@ -81,7 +82,9 @@ static void kick(struct pm_shrx *x)
 	if (sender < 0)
 		sender = socket(AF_UNIX,
 				SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	len = kick_address(x->owner, &sun);
+	memcpy(owner, x->owner, sizeof(owner)); /* shared: maybe unterminated */
+	owner[sizeof(owner) - 1] = '\0';
+	len = kick_address(owner, &sun);
 	sendto(sender, "", 1, MSG_DONTWAIT, (struct sockaddr *)&sun, len);
 }
 
