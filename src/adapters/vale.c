@@ -449,7 +449,7 @@ static void rx_of(struct pm_port *p, int port, uint32_t seq, uint32_t ring,
 		*w = (struct pm_shrx_writer){.x = NULL};
 		return;
 	}
-	if (pm_shrx_begin(w, p->mem, &m->rx[ring % n]) &&
+	if (pm_shrx_begin(w, p->mem, &m->rx[ring < n ? ring : ring % n]) &&
 	    port_seq(p, port) != seq)
 		pm_shrx_forget(w);
 }

@@ -325,17 +325,18 @@ extern const struct pm_adapter_ops pm_monitor_ops;
 /*
  * The ring object at @ofs (read from shared memory) of @r's ring pool, if
  * it is one and holds @nslots slots within netmap's limits; else NULL.
+ * The pool's object size is a constant: no division at run time.
  */
 static inline struct netmap_ring *
 pm_region_ring_at(const struct pm_region *r, uint64_t ofs, uint32_t nslots)
 {
 	uint64_t rel = ofs - r->ring_ofs; /* wraps below the pool: too big */
 
-	if (rel >= (uint64_t)r->ring_objsize * r->ring_total ||
-	    rel % r->ring_objsize || nslots < PM_MIN_SLOTS ||
+	if (rel >= (uint64_t)PM_RING_OBJSIZE * r->ring_total ||
+	    rel % PM_RING_OBJSIZE || nslots < PM_MIN_SLOTS ||
 	    nslots > PM_MAX_SLOTS ||
 	    sizeof(struct netmap_ring) + nslots * sizeof(struct netmap_slot) >
-		r->ring_objsize)
+		PM_RING_OBJSIZE)
 		return NULL;
 	return (struct netmap_ring *)((char *)r->base + ofs);
 }

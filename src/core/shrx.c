@@ -133,11 +133,13 @@ static bool dst_geometry(struct pm_shrx_writer *w, struct pm_region *r)
 	w->tail = atomic_load_explicit(&w->x->hwtail, memory_order_relaxed);
 	if (unlikely(!ring || w->tail >= n))
 		return false;
-	w->dst = (struct pm_kring){.ring = ring,
-				   .nslots = n,
-				   .buf_total = r->buf_total,
-				   .buf_size = r->buf_size,
-				   .bufs = (char *)r->base + r->buf_ofs};
+	/* only what pm_scatter uses: zeroing a whole kring costs per run */
+	w->dst.ring = ring;
+	w->dst.nslots = n;
+	w->dst.buf_total = r->buf_total;
+	w->dst.buf_size = r->buf_size;
+	w->dst.bufs = (char *)r->base + r->buf_ofs;
+	w->dst.scatter_bad = false;
 	return true;
 }
 
