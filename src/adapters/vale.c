@@ -194,8 +194,9 @@ static void free_port(struct pm_port *p, struct pm_vale_port *m)
 		    p->mem, (void *)((char *)p->mem->base + m->rx[k].ring_ofs),
 		    m->nslots);
 	}
+	/* the rings' locks stay: see struct pm_shrx */
 	seq = atomic_load(&m->seq);
-	memset(m, 0, sizeof(*m));
+	memset(m, 0, offsetof(struct pm_vale_port, rx));
 	atomic_store(&m->seq, seq);
 }
 
@@ -204,7 +205,7 @@ static int new_port(struct pm_port *p, struct pm_vale_port *m)
 	uint32_t seq = atomic_load(&m->seq);
 	char owner[64];
 
-	memset(m, 0, sizeof(*m));
+	memset(m, 0, offsetof(struct pm_vale_port, rx)); /* rx: see free_port */
 	atomic_store(&m->seq, seq + (seq & 1)); /* free until it is whole */
 	snprintf(m->name, sizeof(m->name), "%s", p->name);
 	m->nrings = p->nrings[PM_TX];

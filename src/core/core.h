@@ -102,7 +102,12 @@ struct pm_pipe_meta {
 
 /* An rx ring that other processes fill (src/core/shrx.c). */
 struct pm_shrx {
-	pthread_mutex_t lock;	     /* robust, process-shared: writers */
+	/*
+	 * robust, process-shared: writers.  Made once and never zeroed: a
+	 * writer that gave up waiting for a removal may still hold it.
+	 */
+	pthread_mutex_t lock;
+	uint32_t lock_made;	     /* PM_SHRX_LOCK_MADE once it is */
 	_Atomic uint32_t hwtail;     /* filled up to here (by writers) */
 	_Atomic uint32_t hwcur;	     /* released up to here (by the owner) */
 	_Atomic uint32_t wants_kick; /* the owner is about to sleep */
@@ -432,6 +437,7 @@ struct pm_file *pm_fd_remove(int fd);
  */
 
 struct pm_piece;
+/* Sets up @x for @ring; its lock is kept if it was made before. */
 void pm_shrx_init(struct pm_shrx *x, struct pm_region *r,
 		  struct netmap_ring *ring, uint32_t nslots, const char *owner);
 /* The owner's wake-up socket, bound; -EBUSY if a live process has it. */

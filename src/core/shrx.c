@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#define PM_SHRX_LOCK_MADE 0x6c6f636bu /* "lock" */
+
 static socklen_t kick_address(const char *name, struct sockaddr_un *sun)
 {
 	memset(sun, 0, sizeof(*sun));
@@ -31,17 +33,21 @@ static socklen_t kick_address(const char *name, struct sockaddr_un *sun)
 void pm_shrx_init(struct pm_shrx *x, struct pm_region *r,
 		  struct netmap_ring *ring, uint32_t nslots, const char *owner)
 {
+	const size_t keep = offsetof(struct pm_shrx, hwtail);
 	pthread_mutexattr_t a;
 
-	memset(x, 0, sizeof(*x));
+	memset((char *)x + keep, 0, sizeof(*x) - keep);
 	x->ring_ofs = pm_region_offset(r, ring);
 	x->nslots = nslots;
 	snprintf(x->owner, sizeof(x->owner), "%s", owner);
+	if (*(volatile uint32_t *)&x->lock_made == PM_SHRX_LOCK_MADE)
+		return;
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
 	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
 	pthread_mutex_init(&x->lock, &a);
 	pthread_mutexattr_destroy(&a);
+	x->lock_made = PM_SHRX_LOCK_MADE;
 }
 
 int pm_shrx_claim(const char *owner)
