@@ -651,9 +651,11 @@ static void stopped_sender(void)
 		got += drain(&g, MAC_R, 8, &good_a);
 	}
 	CHECK(write(pr.cmd, "q", 1) == 1, "a: stop sending");
-	CHECK(read(pr.cmd, &a_sent, sizeof(a_sent)) == sizeof(a_sent),
-	      "a's count");
-	CHECK_EQ(peer_wait(&pr), 0, "a exited normally");
+	ssize_t n = read(pr.cmd, &a_sent, sizeof(a_sent));
+	int err = errno, status = peer_wait(&pr);
+	CHECK(n == sizeof(a_sent), "a's count (read %zd, %s; a's status %#x)",
+	      n, strerror(err), status);
+	CHECK_EQ(status, 0, "a exited normally");
 	alarm(0);
 	CHECK(a_sent > 0 && a_sent % A_PER_SYNC == 0, "a sent %llu frames",
 	      (unsigned long long)a_sent);
