@@ -125,3 +125,31 @@ format:
 
 clean:
 	rm -rf $(B)
+
+# ---- fuzzing: libFuzzer targets fuzz/NAME.c, seeds in fuzz/corpus/NAME/ ----
+#   make fuzz [FUZZ_SECONDS=600]   runs each target that long (fuzz/run)
+#   make test                      builds them; tests/run runs each briefly
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_OBJ := $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
+FUZZ_BINS := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(wildcard fuzz/*.c))
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+$(B)/fuzz/obj/%.o: %.c $(wildcard src/*/*.h) $(wildcard include/*.h include/net/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CFLAGS) $(LIB_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+		-c $< -o $@
+
+$(B)/fuzz/%: fuzz/%.c $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_OBJ) $(LIBS)
+
+fuzz: deps fuzz-build
+	fuzz/run $(FUZZ_SECONDS)
+
+test: fuzz-build

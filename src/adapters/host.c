@@ -60,8 +60,9 @@ struct pm_host {
 	int prog_fd[2], link_fd[2]; /* [0] ingress, [1] egress */
 	uint32_t maxlen;
 	size_t page;
-	uint8_t *cons_page; /* consumer position, ours to write */
-	uint8_t *prod_area; /* producer position, then the data twice */
+	uint8_t *cons_page;	  /* consumer position, ours to write */
+	uint8_t *prod_area;	  /* producer position, then the data twice */
+	_Atomic uint64_t too_big; /* frames that would not fit the ring */
 };
 
 /* ---- a small BPF assembler ------------------------------------------------
@@ -361,7 +362,7 @@ uint64_t pm_host_drops(const struct pm_host *h)
 	uint64_t lost = 0;
 
 	bpf_map_lookup_elem(h->lost_fd, &key, &lost);
-	return lost;
+	return lost + atomic_load(&h->too_big);
 }
 
 /* ---- the host rx ring -------------------------------------------------------
@@ -374,40 +375,68 @@ uint64_t pm_host_drops(const struct pm_host *h)
  * so both are done here.
  */
 
+#define NEVER_FITS UINT32_MAX
+
 static uint32_t slots_for(const struct pm_kring *k, uint32_t len)
 {
 	return len ? (len + k->buf_size - 1) / k->buf_size : 1;
 }
 
 /*
+ * Slots the frame takes in @room: 0 if not now, NEVER_FITS if not even in
+ * an empty ring (a GSO frame cut small): waiting would stall the ring.
+ */
+static uint32_t fits(const struct pm_kring *k, uint64_t need, uint32_t room)
+{
+	if (need > k->nslots - 1)
+		return NEVER_FITS;
+	return need <= room ? (uint32_t)need : 0;
+}
+
+/* Slots of @plen payload bytes cut in segments of @mss after @hlen. */
+static uint64_t segments_slots(const struct pm_kring *k, uint32_t hlen,
+			       uint32_t plen, uint32_t mss)
+{
+	uint32_t rest = plen % mss;
+
+	return (uint64_t)(plen / mss) * slots_for(k, hlen + mss) +
+	       (rest || !plen ? slots_for(k, hlen + rest) : 0);
+}
+
+/* Puts the frame as it is into slots from *i: 1, or 0 or NEVER_FITS. */
+static uint32_t put_frame(struct pm_kring *k, uint32_t *i, uint32_t room,
+			  const uint8_t *p, uint32_t len)
+{
+	struct pm_piece pc = {p, len};
+	uint32_t need = fits(k, slots_for(k, len), room);
+
+	if (need == 0 || need == NEVER_FITS)
+		return need;
+	*i = (*i + pm_scatter(k, *i, &pc, 1, need)) % k->nslots;
+	return 1;
+}
+
+/*
  * Puts the frame of @len bytes into slots from *i as wire frames: cut at
  * @gso bytes of TCP payload if it is a GSO frame, checksums finished.
- * Returns the frames put, 0 if they do not fit in @room slots.
+ * Returns the frames put, 0 or NEVER_FITS as fits() says.
  */
 static uint32_t put_wire_frames(struct pm_kring *k, uint32_t *i, uint32_t room,
 				const uint8_t *p, uint32_t len, uint32_t gso)
 {
 	struct pm_l4 f;
 
-	if (!pm_l4_parse(p, len, &f)) {
-		struct pm_piece pc = {p, len};
-		if (slots_for(k, len) > room)
-			return 0;
-		*i = (*i + pm_scatter(k, *i, &pc, 1, slots_for(k, len))) %
-		     k->nslots;
-		return 1;
-	}
+	if (!pm_l4_parse(p, len, &f))
+		return put_frame(k, i, room, p, len);
 	const uint8_t *payload = p + f.hlen;
 	uint32_t plen = len - f.hlen;
 	uint32_t mss = f.proto == IPPROTO_TCP && gso && plen > gso ? gso : plen;
 	uint32_t nseg = plen ? (plen + mss - 1) / mss : 1;
-	uint32_t need = 0;
+	uint32_t need =
+	    fits(k, segments_slots(k, f.hlen, plen, mss ? mss : 1), room);
 
-	for (uint32_t s = 0, off = 0; s < nseg; s++, off += mss)
-		need += slots_for(k, f.hlen +
-					 (plen - off < mss ? plen - off : mss));
-	if (need > room)
-		return 0;
+	if (need == 0 || need == NEVER_FITS)
+		return need;
 	uint32_t seq = f.proto == IPPROTO_TCP
 			   ? (uint32_t)pm_get16(f.hdr + f.l4 + 4) << 16 |
 				 pm_get16(f.hdr + f.l4 + 6)
@@ -459,23 +488,21 @@ int pm_host_rxsync(struct pm_kring *k, struct pm_host *h)
 			const uint8_t *frame = (const uint8_t *)rec + REC_HDR;
 			uint32_t start = i, n;
 			if (rec[1] < rec[0]) { /* cut: left as it is */
-				struct pm_piece pc = {frame, rec[1]};
-				n = slots_for(k, rec[1]) <= room;
-				if (n)
-					i = (i +
-					     pm_scatter(k, i, &pc, 1,
-							slots_for(k, rec[1]))) %
-					    k->nslots;
-				k->truncated += n;
+				n = put_frame(k, &i, room, frame, rec[1]);
+				k->truncated += n == 1;
 			} else {
 				n = put_wire_frames(k, &i, room, frame, rec[1],
 						    rec[2]);
 			}
 			if (!n)
 				break; /* waits for room */
-			room -= (i + k->nslots - start) % k->nslots;
-			k->packets += n;
-			k->bytes += rec[0];
+			if (n == NEVER_FITS) {
+				atomic_fetch_add(&h->too_big, 1);
+			} else {
+				room -= (i + k->nslots - start) % k->nslots;
+				k->packets += n;
+				k->bytes += rec[0];
+			}
 		}
 		len &= ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
 		cons += (BPF_RINGBUF_HDR_SZ + len + 7) & ~7ull;

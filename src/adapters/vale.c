@@ -987,8 +987,9 @@ int pm_vale_list(char *name, struct nmreq_vale_list *req)
 	pm_region_put(reg);
 
 	err = name[0] ? -ENXIO : -ENOENT;
-	for (int s = name[0] ? 0 : req->nr_bridge_idx; s < PM_VALE_SWITCHES;
-	     s++) {
+	/* the indexes are the caller's: unsigned, and past the end is empty */
+	for (uint32_t s = name[0] ? 0 : req->nr_bridge_idx;
+	     s < PM_VALE_SWITCHES; s++) {
 		struct pm_port p = {0};
 		if (!sw_names[s][0])
 			continue;
@@ -996,18 +997,18 @@ int pm_vale_list(char *name, struct nmreq_vale_list *req)
 		snprintf(any, sizeof(any), "%s:x", sw_names[s]);
 		if (open_switch(any, &p, false))
 			continue;
-		int first = !name[0] && s == req->nr_bridge_idx
-				? (int)req->nr_port_idx
-				: 0;
+		uint32_t first = !name[0] && s == req->nr_bridge_idx
+				     ? req->nr_port_idx
+				     : 0;
 		pm_region_lock(p.mem);
-		for (int i = first; i < PM_VALE_PORTS && err; i++) {
+		for (uint32_t i = first; i < PM_VALE_PORTS && err; i++) {
 			const char *pn = port_meta(&p, i)->name;
 			if (!pn[0] || (name[0] && strcmp(pn, name) != 0))
 				continue;
 			if (!name[0])
 				snprintf(name, NETMAP_REQ_IFNAMSIZ, "%s", pn);
 			req->nr_bridge_idx = (uint16_t)s;
-			req->nr_port_idx = (uint32_t)i;
+			req->nr_port_idx = i;
 			err = 0;
 		}
 		pm_region_unlock(p.mem);

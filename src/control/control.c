@@ -11,8 +11,89 @@
 #include <pktmap.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
-#define MAX_OPTIONS 32 /* a longer list is a loop */
+#define MAX_OPTIONS 32
+
+/* ---- the caller's memory ------------------------------------------------ */
+
+/*
+ * Every pointer in a request is the caller's and may be unmapped or
+ * read-only.  As netmap's kernel does, a request is copied in once, worked
+ * on as a copy and its results copied back.  The copies go through the
+ * kernel's checked copy on this very process, which fails with EFAULT
+ * where a plain access would crash.  In a sandbox that forbids it the
+ * copies are plain ones.
+ */
+static int user_copy(void *dst, const void *src, size_t len, bool to_user)
+{
+	static bool plain;
+	struct iovec here = {to_user ? (void *)src : dst, len};
+	struct iovec there = {to_user ? dst : (void *)src, len};
+	ssize_t n;
+
+	if (len == 0)
+		return 0;
+	if (!plain) {
+		n = to_user
+			? process_vm_writev(getpid(), &here, 1, &there, 1, 0)
+			: process_vm_readv(getpid(), &here, 1, &there, 1, 0);
+		if (n == (ssize_t)len)
+			return 0;
+		if (n >= 0 || (errno != ENOSYS && errno != EPERM))
+			return -EFAULT;
+		pm_log("checked copies not allowed here: plain ones");
+		plain = true;
+	}
+	memcpy(dst, src, len);
+	return 0;
+}
+
+static int copy_in(void *dst, uint64_t uaddr, size_t len)
+{
+	return user_copy(dst, (const void *)(uintptr_t)uaddr, len, false);
+}
+
+static int copy_out(uint64_t uaddr, const void *src, size_t len)
+{
+	return user_copy((void *)(uintptr_t)uaddr, src, len, true);
+}
+
+/* ---- NIOCCTRL ------------------------------------------------------------ */
+
+union ctrl_body {
+	struct nmreq_register reg;
+	struct nmreq_port_info_get info;
+	struct nmreq_vale_attach attach;
+	struct nmreq_vale_detach detach;
+	struct nmreq_vale_list list;
+	struct nmreq_port_hdr port_hdr;
+	struct nmreq_vale_newif newif;
+	struct nmreq_vale_polling polling;
+	struct nmreq_pools_info pools;
+	struct nmreq_sync_kloop_start kloop;
+};
+
+/* An option with the fixed body its type has (none for unknown types). */
+union ctrl_opt {
+	struct nmreq_option o;
+	struct nmreq_opt_extmem extmem;
+	struct nmreq_opt_csb csb;
+	struct nmreq_opt_offsets offsets;
+	struct nmreq_opt_sync_kloop_mode mode;
+};
+
+/* A NIOCCTRL request copied in: header, body and each option once. */
+struct ctrl_req {
+	struct nmreq_header hdr;
+	union ctrl_body body;
+	size_t body_size;
+	int nopts;
+	union ctrl_opt opt[MAX_OPTIONS];
+	size_t opt_size[MAX_OPTIONS];
+	uint64_t opt_at[MAX_OPTIONS]; /* where the caller has it */
+};
 
 /* Size of each request type's body; -1 for an unknown type. */
 static long body_size(uint16_t type)
@@ -49,24 +130,21 @@ static long body_size(uint16_t type)
 	}
 }
 
-/*
- * No option is implemented yet: each one is marked EOPNOTSUPP and the
- * request fails before it does anything, so nothing is left half done.
- */
-static int check_options(struct nmreq_header *hdr)
+/* Size of an option of @type with its fixed body. */
+static size_t opt_size(uint32_t type)
 {
-	struct nmreq_option *opt =
-	    (struct nmreq_option *)(uintptr_t)hdr->nr_options;
-	int n = 0, err = 0;
-
-	for (; opt; opt = (struct nmreq_option *)(uintptr_t)opt->nro_next) {
-		if (++n > MAX_OPTIONS)
-			return -EINVAL;
-		opt->nro_status = EOPNOTSUPP;
-		pm_log("option %u not supported", opt->nro_reqtype);
-		err = -EOPNOTSUPP;
+	switch (type) {
+	case NETMAP_REQ_OPT_EXTMEM:
+		return sizeof(struct nmreq_opt_extmem);
+	case NETMAP_REQ_OPT_CSB:
+		return sizeof(struct nmreq_opt_csb);
+	case NETMAP_REQ_OPT_OFFSETS:
+		return sizeof(struct nmreq_opt_offsets);
+	case NETMAP_REQ_OPT_SYNC_KLOOP_MODE:
+		return sizeof(struct nmreq_opt_sync_kloop_mode);
+	default:
+		return sizeof(struct nmreq_option);
 	}
-	return err;
 }
 
 static int check_header(const struct nmreq_header *hdr)
@@ -87,6 +165,67 @@ static int check_header(const struct nmreq_header *hdr)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* Follows the caller's option list once, copying each option. */
+static int copy_in_options(struct ctrl_req *r)
+{
+	const size_t head = sizeof(struct nmreq_option);
+
+	r->nopts = 0;
+	for (uint64_t at = r->hdr.nr_options; at; r->nopts++) {
+		union ctrl_opt *o = &r->opt[r->nopts];
+		if (r->nopts == MAX_OPTIONS)
+			return -EINVAL; /* a longer list is a loop */
+		if (copy_in(&o->o, at, head))
+			return -EFAULT;
+		r->opt_at[r->nopts] = at;
+		r->opt_size[r->nopts] = opt_size(o->o.nro_reqtype);
+		if (copy_in((char *)o + head, at + head,
+			    r->opt_size[r->nopts] - head))
+			return -EFAULT;
+		at = o->o.nro_next;
+	}
+	return 0;
+}
+
+static int copy_in_ctrl(struct ctrl_req *r, void *arg)
+{
+	int err = copy_in(&r->hdr, (uintptr_t)arg, sizeof(r->hdr));
+
+	if (!err)
+		err = check_header(&r->hdr);
+	if (err)
+		return err;
+	memset(&r->body, 0, sizeof(r->body));
+	r->body_size = (size_t)body_size(r->hdr.nr_reqtype);
+	err = copy_in(&r->body, r->hdr.nr_body, r->body_size);
+	return err ? err : copy_in_options(r);
+}
+
+/* Header, body and options back to where the caller has them. */
+static int copy_out_ctrl(const struct ctrl_req *r, void *arg)
+{
+	int err = copy_out((uintptr_t)arg, &r->hdr, sizeof(r->hdr));
+
+	if (!err)
+		err = copy_out(r->hdr.nr_body, &r->body, r->body_size);
+	for (int i = 0; i < r->nopts && !err; i++)
+		err = copy_out(r->opt_at[i], &r->opt[i], r->opt_size[i]);
+	return err;
+}
+
+/*
+ * No option is implemented yet: each one is marked EOPNOTSUPP and the
+ * request fails before it does anything, so nothing is left half done.
+ */
+static int check_options(struct ctrl_req *r)
+{
+	for (int i = 0; i < r->nopts; i++) {
+		r->opt[i].o.nro_status = EOPNOTSUPP;
+		pm_log("option %u not supported", r->opt[i].o.nro_reqtype);
+	}
+	return r->nopts ? -EOPNOTSUPP : 0;
 }
 
 static void reply_register(const struct pm_file *f, struct nmreq_register *r)
@@ -114,11 +253,11 @@ static int check_mem_id(const char *name, uint16_t mem_id)
 	return -EINVAL;
 }
 
-static int ctrl_register(struct pm_file *f, struct nmreq_header *hdr)
+static int ctrl_register(struct pm_file *f, const char *name,
+			 struct nmreq_register *r)
 {
-	struct nmreq_register *r = (void *)(uintptr_t)hdr->nr_body;
 	struct pm_bind_req req = {
-	    .name = hdr->nr_name,
+	    .name = name,
 	    .mode = r->nr_mode,
 	    .ringid = r->nr_ringid,
 	    .flags = r->nr_flags,
@@ -143,20 +282,18 @@ static int ctrl_register(struct pm_file *f, struct nmreq_header *hdr)
 	return err;
 }
 
-static int ctrl_port_info(struct pm_file *f, struct nmreq_header *hdr)
+static int ctrl_port_info(struct pm_file *f, const char *name,
+			  struct nmreq_port_info_get *info)
 {
-	struct nmreq_port_info_get *info = (void *)(uintptr_t)hdr->nr_body;
-	const char *name = hdr->nr_name;
-
 	if (!*name && f->port)
 		name = f->port->name;
 	return pm_port_info(name, info);
 }
 
 /* The pools of the file's port, of the named port, or of memory id 1. */
-static int ctrl_pools_info(struct pm_file *f, struct nmreq_header *hdr)
+static int ctrl_pools_info(struct pm_file *f, const char *name,
+			   struct nmreq_pools_info *pi)
 {
-	struct nmreq_pools_info *pi = (void *)(uintptr_t)hdr->nr_body;
 	struct nmreq_port_info_get info;
 	uint16_t mem_id = pi->nr_mem_id;
 	struct pm_region *mem;
@@ -166,8 +303,8 @@ static int ctrl_pools_info(struct pm_file *f, struct nmreq_header *hdr)
 		pm_region_info(f->port->mem, pi);
 		return 0;
 	}
-	if (hdr->nr_name[0]) {
-		err = pm_port_info(hdr->nr_name, &info);
+	if (name[0]) {
+		err = pm_port_info(name, &info);
 		if (err)
 			return err;
 		mem_id = info.nr_mem_id;
@@ -183,39 +320,54 @@ static int ctrl_pools_info(struct pm_file *f, struct nmreq_header *hdr)
 	return 0;
 }
 
-static int ctrl(struct pm_file *f, struct nmreq_header *hdr)
+/* Does what the request, copied in and checked, asks. */
+static int ctrl_dispatch(struct pm_file *f, struct ctrl_req *r)
 {
-	int err = check_header(hdr);
+	char *name = r->hdr.nr_name;
+	union ctrl_body *b = &r->body;
 
-	if (!err)
-		err = check_options(hdr);
-	if (err)
-		return err;
-	switch (hdr->nr_reqtype) {
+	switch (r->hdr.nr_reqtype) {
 	case NETMAP_REQ_REGISTER:
-		return ctrl_register(f, hdr);
+		return ctrl_register(f, name, &b->reg);
 	case NETMAP_REQ_PORT_INFO_GET:
-		return ctrl_port_info(f, hdr);
+		return ctrl_port_info(f, name, &b->info);
 	case NETMAP_REQ_POOLS_INFO_GET:
-		return ctrl_pools_info(f, hdr);
+		return ctrl_pools_info(f, name, &b->pools);
 	case NETMAP_REQ_VALE_NEWIF:
-		return pm_vale_newif(hdr->nr_name,
-				     (void *)(uintptr_t)hdr->nr_body);
+		return pm_vale_newif(name, &b->newif);
 	case NETMAP_REQ_VALE_DELIF:
-		return pm_vale_delif(hdr->nr_name);
+		return pm_vale_delif(name);
 	case NETMAP_REQ_VALE_ATTACH:
-		return pm_vale_attach(hdr->nr_name,
-				      (void *)(uintptr_t)hdr->nr_body);
+		return pm_vale_attach(name, &b->attach);
 	case NETMAP_REQ_VALE_DETACH:
-		return pm_vale_detach(hdr->nr_name,
-				      (void *)(uintptr_t)hdr->nr_body);
+		return pm_vale_detach(name, &b->detach);
 	case NETMAP_REQ_VALE_LIST:
-		return pm_vale_list(hdr->nr_name,
-				    (void *)(uintptr_t)hdr->nr_body);
+		return pm_vale_list(name, &b->list);
 	default:
-		pm_log("request %u not supported yet", hdr->nr_reqtype);
+		pm_log("request %u not supported yet", r->hdr.nr_reqtype);
 		return -EOPNOTSUPP;
 	}
+}
+
+/*
+ * Copied in, and written back unchanged first: a read-only request fails
+ * with EFAULT before it does anything.  Results go back even on failure
+ * (option statuses).
+ */
+static int ctrl(struct pm_file *f, void *arg)
+{
+	struct ctrl_req r;
+	int err = copy_in_ctrl(&r, arg);
+
+	if (!err)
+		err = copy_out_ctrl(&r, arg);
+	if (err)
+		return err;
+	err = check_options(&r);
+	if (!err)
+		err = ctrl_dispatch(f, &r);
+	int out = copy_out_ctrl(&r, arg);
+	return err ? err : out;
 }
 
 /* ---- the legacy struct nmreq ------------------------------------------- */
@@ -322,8 +474,22 @@ static int legacy_info(struct pm_file *f, struct nmreq *nmr)
 	return 0;
 }
 
-/* ---- entry points ----------------------------------------------------------
- */
+/* The struct nmreq copied in, written back first as NIOCCTRL's header. */
+static int legacy(struct pm_file *f, unsigned long req, void *arg)
+{
+	struct nmreq nmr;
+	int err = copy_in(&nmr, (uintptr_t)arg, sizeof(nmr));
+
+	if (!err)
+		err = copy_out((uintptr_t)arg, &nmr, sizeof(nmr));
+	if (err)
+		return err;
+	err = req == NIOCREGIF ? legacy_regif(f, &nmr) : legacy_info(f, &nmr);
+	int out = copy_out((uintptr_t)arg, &nmr, sizeof(nmr));
+	return err ? err : out;
+}
+
+/* ---- entry points -------------------------------------------------------- */
 
 int pm_ioctl(struct pm_file *f, unsigned long req, void *arg)
 {
@@ -333,11 +499,10 @@ int pm_ioctl(struct pm_file *f, unsigned long req, void *arg)
 	case NIOCRXSYNC:
 		return pm_file_sync(f, PM_RX);
 	case NIOCCTRL:
-		return arg ? ctrl(f, arg) : -EFAULT;
+		return ctrl(f, arg);
 	case NIOCREGIF:
-		return arg ? legacy_regif(f, arg) : -EFAULT;
 	case NIOCGINFO:
-		return arg ? legacy_info(f, arg) : -EFAULT;
+		return legacy(f, req, arg);
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -149,7 +149,12 @@ int pm_poll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
 		}
 	}
 
-	for (;;) {
+	/*
+	 * Past the deadline, a ring that woke gets one more round to show
+	 * its work, not more: a descriptor that stays ready with nothing a
+	 * sync can take must not keep poll past its timeout.
+	 */
+	for (bool late = false;;) {
 		int nm_ready = 0, other_ready = 0;
 		bool ring_woke = false, progress = false;
 		nfds_t m = 0;
@@ -206,8 +211,9 @@ int pm_poll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
 			}
 		}
 		ret = nm_ready + other_ready;
-		if (ret || (expired && !ring_woke && !progress))
+		if (ret || (expired && (late || (!ring_woke && !progress))))
 			goto out;
+		late = expired;
 	}
 out:
 	if (w != stack_w) {

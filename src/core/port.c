@@ -272,10 +272,11 @@ static int bind_range(const struct pm_port *p, const struct pm_bind_req *req,
 			pm_log("%s: no ring %u", p->name, req->ringid);
 			return -EINVAL;
 		}
-		/* as netmap: a direction with fewer rings binds its first */
+		/* as netmap: a direction with fewer rings binds its first,
+		 * one with none (a monitor's tx) binds none */
 		for (int d = 0; d < 2; d++) {
 			first[d] = req->ringid < p->nrings[d] ? req->ringid : 0;
-			last[d] = first[d] + 1;
+			last[d] = p->nrings[d] ? first[d] + 1 : 0;
 		}
 		break;
 	case NR_REG_SW:

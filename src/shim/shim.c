@@ -219,14 +219,6 @@ static void become_port_socket(int fd, struct pm_file *f)
 		pm_log("fd %d: %s", fd, strerror(errno));
 }
 
-static bool is_register(unsigned long req, const void *arg)
-{
-	return req == NIOCREGIF ||
-	       (req == NIOCCTRL &&
-		((const struct nmreq_header *)arg)->nr_reqtype ==
-		    NETMAP_REQ_REGISTER);
-}
-
 PM_PUBLIC int ioctl(int fd, unsigned long req, ...)
 {
 	struct pm_file *f = pm_fd_lookup(fd);
@@ -245,8 +237,9 @@ PM_PUBLIC int ioctl(int fd, unsigned long req, ...)
 		if (!f)
 			return fail(-EOPNOTSUPP);
 	}
+	bool had_port = f->port != NULL; /* arg may not be readable */
 	err = pm_ioctl(f, req, arg);
-	if (!err && arg && is_register(req, arg))
+	if (!err && !had_port && f->port)
 		become_port_socket(fd, f);
 	return err ? fail(err) : 0;
 }

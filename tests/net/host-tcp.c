@@ -6,8 +6,9 @@
  *       listens ("listening" once ready), echoes one connection back until
  *       its peer stops sending, then prints "accepted=1 echoed=BYTES";
  *       with no connection within SECONDS it prints "accepted=0".
- *   host-tcp connect ADDR PORT BYTES SECONDS
- *       connects, sends BYTES of a pattern, reads them back and compares;
+ *   host-tcp connect ADDR PORT BYTES SECONDS [MSS]
+ *       connects (with TCP_MAXSEG=MSS if given), sends BYTES of a pattern,
+ *       reads them back and compares;
  *       prints "connected=1 sent=N received=N match=1|0", or
  *       "connected=0 error=..." if no connection within SECONDS (exit 1).
  *
@@ -18,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,13 +119,16 @@ static int connect_within(int fd, const struct sockaddr_in *sa, int seconds)
 	return 0;
 }
 
-static int client(const struct sockaddr_in *sa, size_t bytes, int seconds)
+static int client(const struct sockaddr_in *sa, size_t bytes, int seconds,
+		  int mss)
 {
 	char *out = malloc(bytes + 1), *in = malloc(bytes + 1);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	size_t got = 0;
 	ssize_t n = 0;
 
+	if (fd >= 0 && mss)
+		setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss));
 	if (fd < 0 || !out || !in || connect_within(fd, sa, seconds) < 0) {
 		printf("connected=0 error=%s\n", strerror(errno));
 		return 1;
@@ -151,10 +156,11 @@ int main(int argc, char **argv)
 	if (argc == 5 && strcmp(argv[1], "serve") == 0 &&
 	    address(argv[2], argv[3], &sa) == 0)
 		return serve(&sa, atoi(argv[4]));
-	if (argc == 6 && strcmp(argv[1], "connect") == 0 &&
+	if ((argc == 6 || argc == 7) && strcmp(argv[1], "connect") == 0 &&
 	    address(argv[2], argv[3], &sa) == 0)
-		return client(&sa, strtoul(argv[4], NULL, 0), atoi(argv[5]));
+		return client(&sa, strtoul(argv[4], NULL, 0), atoi(argv[5]),
+			      argc == 7 ? atoi(argv[6]) : 0);
 	fprintf(stderr, "usage: host-tcp serve ADDR PORT SECONDS\n"
-			"       host-tcp connect ADDR PORT BYTES SECONDS\n");
+			"       host-tcp connect ADDR PORT BYTES SECONDS [MSS]\n");
 	return 2;
 }
