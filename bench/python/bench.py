@@ -137,6 +137,7 @@ def af_packet(a, b, frame, seconds):
     rx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
                        socket.htons(0x0800))
     rx.bind((b, 0))
+    rx.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)  # SO_RCVBUFFORCE: no drops
     rx.settimeout(1.0)
     buf = bytearray(2048)
 
