@@ -118,7 +118,7 @@ $(B)/python/%.py: python/%.py
 
 $(B)/python/pktmap-python $(B)/python-install/pktmap-python: python/pktmap-python
 	@mkdir -p $(@D)
-	sed 's|@LIBRARY@|$(LIBRARY)|' $< > $@ && chmod 755 $@
+	sed -e 's|@LIBRARY@|$(LIBRARY)|' -e 's|@PYTHON@|$(PYTHON)|' $< > $@ && chmod 755 $@
 $(B)/python/pktmap-python: LIBRARY = $(abspath $(B)/lib/libpktmap.so)
 $(B)/python-install/pktmap-python: LIBRARY = $(PREFIX)/lib/libpktmap.so.0
 

@@ -20,6 +20,7 @@ setup(
     description="netmap ports from Python 3, through libpktmap",
     packages=["pktmap"],
     py_modules=["netmap"],
+    scripts=["pktmap-python"],
     ext_modules=[Extension(
         "pktmap._pktmap", ["pktmap/_pktmap.c"],
         include_dirs=[include],
