@@ -8,8 +8,9 @@ socket.AF_PACKET loop on the same veth, in the same run.
 Each row moves 60-byte frames (or --len) from a sender to a receiver in
 ONE Python thread (send up to 256, take what arrived, at most 768 in
 flight), so a figure is the cost of both sides on one core: frames
-received per second.  The median of --reps
-runs is shown.  Runs in a network namespace of its own (veth pair with no
+received per second of wall time, and per second
+of the process's CPU time (what a shared, loaded machine distorts least).
+The median of --reps runs is shown.  Runs in a network namespace of its own (veth pair with no
 addresses, IPv6 off), removed on exit.
 """
 import argparse
@@ -53,14 +54,15 @@ def udp_frame(length):
 
 
 def timed(seconds, step):
-    """Calls step() (frames it received) for @seconds; frames per second."""
-    got, start = 0, time.perf_counter()
+    """Calls step() (frames it received) for @seconds; frames per second of
+    wall time and per second of the process's CPU time (user + system)."""
+    got, start, cpu = 0, time.perf_counter(), time.process_time()
     deadline = start + seconds
     while True:
         got += step()
         now = time.perf_counter()
         if now >= deadline:
-            return got / (now - start)
+            return got / (now - start), got / (time.process_time() - cpu)
 
 
 class Window:
@@ -173,7 +175,7 @@ def scapy_row(a, b, frame, seconds):
     sniffer = AsyncSniffer(iface=b, store=False, prn=count_udp)
     sniffer.start()
     time.sleep(0.5)  # until the sniffer's socket is bound
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     sent = 0
     while time.perf_counter() - start < seconds:
         sendp([pkt] * count, iface=a, verbose=False)
@@ -182,8 +184,10 @@ def scapy_row(a, b, frame, seconds):
     while received[0] < sent and time.perf_counter() < deadline:
         time.sleep(0.05)
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     sniffer.stop()
-    return received[0] / elapsed, sent / elapsed
+    return (received[0] / elapsed, received[0] / cpu), \
+        (sent / elapsed, sent / cpu)
 
 
 def main():
@@ -220,19 +224,23 @@ def main():
         rows.setdefault("veth, scapy sendp + AsyncSniffer", []).append(rx)
         rows.setdefault("veth, scapy sendp (frames sent/s)", []).append(tx)
 
-    med = {k: statistics.median(v) for k, v in rows.items()}
+    med = {k: (statistics.median(v[0] for v in vs),
+               statistics.median(v[1] for v in vs)) for k, vs in rows.items()}
     scapy = med["veth, scapy sendp + AsyncSniffer"]
     afp = med["veth, socket.AF_PACKET loop"]
-    lines = ["| %d-byte frames, one Python thread | frames/s (median of %d) "
-             "| × scapy | × AF_PACKET |" % (args.len, args.reps),
-             "| --- | ---: | ---: | ---: |"]
-    for name, v in med.items():
-        lines.append("| %s | %s | %.1f | %.2f |" % (
-            name, format(int(v), ","), v / scapy, v / afp))
+    lines = ["| %d-byte frames, one Python thread | frames/s | frames/CPU-s "
+             "| × scapy (CPU) | × AF_PACKET (CPU) |" % args.len,
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for name, (wall, cpu) in med.items():
+        lines.append("| %s | %s | %s | %.1f | %.2f |" % (
+            name, format(int(wall), ","), format(int(cpu), ","),
+            cpu / scapy[1], cpu / afp[1]))
     lines.append("")
-    lines.append("python %s, %s, %d CPUs, load average %s" % (
-        sys.version.split()[0], pktmap.version(), os.cpu_count(),
-        open("/proc/loadavg").read().split()[0]))
+    lines.append("medians of %d runs of %g s; python %s, %s, %d CPUs, load "
+                 "average %s before the last row" % (
+                     args.reps, args.seconds, sys.version.split()[0],
+                     pktmap.version(), os.cpu_count(),
+                     open("/proc/loadavg").read().split()[0]))
     text = "\n".join(lines)
     print(text)
     if args.out:

@@ -762,13 +762,16 @@ static int Port_init(PortObject *self, PyObject *args, PyObject *kw)
 		PyErr_SetString(PyExc_RuntimeError, "Port is already open");
 		return -1;
 	}
-	Py_BEGIN_ALLOW_THREADS last_error[0] = '\0';
+	PyThreadState *ts = PyEval_SaveThread();
+	int err;
+
+	last_error[0] = '\0';
+	errno = 0;
 	d = pm.open(name);
-	if (!d)
-		errno = errno ? errno : EINVAL;
-	Py_END_ALLOW_THREADS if (!d)
-	{
-		os_error(errno, "cannot open", name);
+	err = errno ? errno : EINVAL;
+	PyEval_RestoreThread(ts);
+	if (!d) {
+		os_error(err, "cannot open", name);
 		return -1;
 	}
 	struct core *c = PyMem_Calloc(1, sizeof(*c));
@@ -896,9 +899,15 @@ static int port_ioctl(PortObject *self, unsigned long req)
 	if (core_check(c))
 		return -1;
 	c->busy++;
-	Py_BEGIN_ALLOW_THREADS ret = pm.ioctl(c->fd, req, NULL);
-	Py_END_ALLOW_THREADS c->busy--;
+	PyThreadState *ts = PyEval_SaveThread();
+
+	ret = pm.ioctl(c->fd, req, NULL);
+	int err = errno;
+
+	PyEval_RestoreThread(ts);
+	c->busy--;
 	if (ret < 0) {
+		errno = err;
 		PyErr_SetFromErrno(PyExc_OSError);
 		return -1;
 	}
@@ -951,11 +960,17 @@ static int port_poll(PortObject *self, short events, double timeout)
 			ms = left > 0 ? (int)(left * 1000 + 0.999) : 0;
 		}
 		c->busy++;
-		Py_BEGIN_ALLOW_THREADS ret = pm.poll(&pfd, 1, ms);
-		Py_END_ALLOW_THREADS c->busy--;
+		PyThreadState *ts = PyEval_SaveThread();
+
+		ret = pm.poll(&pfd, 1, ms);
+		int err = errno;
+
+		PyEval_RestoreThread(ts);
+		c->busy--;
 		if (ret >= 0)
 			return ret ? pfd.revents : 0;
-		if (errno != EINTR) {
+		errno = err;
+		if (err != EINTR) {
 			PyErr_SetFromErrno(PyExc_OSError);
 			return -1;
 		}
@@ -1113,14 +1128,13 @@ static PyObject *Port_send(PortObject *self, PyObject *args, PyObject *kw)
 					 &to) ||
 	    parse_timeout(to, &timeout) || core_check(self->core))
 		return NULL;
-	if (self->first[TX] > self->last[TX]) {
-		errno = EOPNOTSUPP;
-		return os_error(errno, "send on", "a port without tx rings");
-	}
+	last_error[0] = '\0'; /* no stale reason from an earlier open */
+	if (self->first[TX] > self->last[TX])
+		return os_error(EOPNOTSUPP, "send on",
+				"a port without tx rings");
 	it = PyObject_GetIter(frames);
 	if (!it)
 		return NULL;
-	last_error[0] = '\0';
 	while ((item = PyIter_Next(it))) {
 		Py_buffer view;
 		PyObject *tmp;
@@ -1255,10 +1269,10 @@ static PyObject *Port_recv(PortObject *self, PyObject *args, PyObject *kw)
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "|nO", kwlist, &max, &to) ||
 	    parse_timeout(to, &timeout) || core_check(self->core))
 		return NULL;
-	if (self->first[RX] > self->last[RX]) {
-		errno = EOPNOTSUPP;
-		return os_error(errno, "recv on", "a port without rx rings");
-	}
+	last_error[0] = '\0';
+	if (self->first[RX] > self->last[RX])
+		return os_error(EOPNOTSUPP, "recv on",
+				"a port without rx rings");
 	list = PyList_New(0);
 	if (!list)
 		return NULL;
