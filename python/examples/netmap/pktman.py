@@ -161,15 +161,20 @@ def main():
         except KeyboardInterrupt:
             pass
 
-    tot_rate = 0.0
+    tot_rate, failed = 0.0, 0
     for i, job in enumerate(jobs):
-        cnt, delta = queues[i].get()
         job.join()
+        if queues[i].empty():
+            print("[%d] worker died (exit code %s)" % (i, job.exitcode))
+            failed += 1
+            continue
+        cnt, delta = queues[i].get()
         rate = None if delta is None else 0.001 * cnt / max(delta, 1e-9)
         tot_rate += rate or 0
         print("[%d] Packets processed: %s, Avg rate %s Kpps" % (i, cnt, rate))
     print("Total rate: %s" % tot_rate)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
