@@ -20,7 +20,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 
 CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000

@@ -8,8 +8,6 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 import pktmap
 from conftest import BUILD, ROOT, frame, recv_exactly, unique
 

@@ -10,8 +10,6 @@ import subprocess
 import sys
 import threading
 
-import pytest
-
 import pktmap
 from conftest import BUILD, frame, needs_interposition
 
