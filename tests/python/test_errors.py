@@ -67,3 +67,17 @@ def test_netmap_error():
         netmap.NetmapDesc("netmap:nosuchif0")
     assert e.value.errno == errno.ENXIO
     assert isinstance(e.value, OSError)
+
+
+def test_sync_refuses_a_bad_slot(pipe):
+    """A slot longer than its buffer: txsync fails with EINVAL, as netmap's
+    does, and the ring is put back as the library left it."""
+    m, s = pipe
+    tx = m.tx_rings[0]
+    tx.slots[0].len = tx.nr_buf_size + 1
+    tx.head = tx.cur = 1
+    with pytest.raises(OSError) as e:
+        m.sync_tx()
+    assert e.value.errno == errno.EINVAL
+    assert (tx.head, tx.cur, tx.tail) == (0, 0, tx.num_slots - 1)
+    assert s.recv(timeout=0) == []
