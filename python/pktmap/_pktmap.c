@@ -480,7 +480,7 @@ static int ring_index(RingObject *self, const uint32_t *field, uint32_t *out)
 	return -1;
 }
 
-#define RING_INDEX(field, writable)                                            \
+#define RING_INDEX(field)                                                      \
 	static PyObject *Ring_get_##field(RingObject *self, void *closure)     \
 	{                                                                      \
 		uint32_t v;                                                    \
@@ -490,9 +490,9 @@ static int ring_index(RingObject *self, const uint32_t *field, uint32_t *out)
 		return PyLong_FromUnsignedLong(v);                             \
 	}
 
-RING_INDEX(head, 1)
-RING_INDEX(cur, 1)
-RING_INDEX(tail, 0)
+RING_INDEX(head)
+RING_INDEX(cur)
+RING_INDEX(tail)
 
 static int ring_set_index(RingObject *self, uint32_t *field, PyObject *v)
 {
