@@ -104,11 +104,15 @@ $(B)/bench/%: bench/%.c $(wildcard bench/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBS)
 
-$(B)/python/%/_pktmap.abi3.so $(B)/python-install/%/_pktmap.abi3.so: \
-		python/%/_pktmap.c $(wildcard include/*.h include/net/*.h)
+# the extension, told which libpktmap to load when none is interposed
+PY_EXT = $(CC) $(CFLAGS) -fPIC -shared -I$(PY_INC) \
+	-DPKTMAP_LIBRARY='"$(LIBRARY)"' -o $@ $< -ldl
+$(B)/python/%/_pktmap.abi3.so: python/%/_pktmap.c $(wildcard include/*.h include/net/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -fPIC -shared -I$(PY_INC) -DPKTMAP_LIBRARY='"$(LIBRARY)"' \
-		-o $@ $< -ldl
+	$(PY_EXT)
+$(B)/python-install/%/_pktmap.abi3.so: python/%/_pktmap.c $(wildcard include/*.h include/net/*.h)
+	@mkdir -p $(@D)
+	$(PY_EXT)
 $(B)/python/%/_pktmap.abi3.so: LIBRARY = $(abspath $(B)/lib/libpktmap.so)
 $(B)/python-install/%/_pktmap.abi3.so: LIBRARY = $(PREFIX)/lib/libpktmap.so.0
 
