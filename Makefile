@@ -38,9 +38,21 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/*
 NET_BINS := $(patsubst tests/net/%.c,$(B)/tests/net/%,$(wildcard tests/net/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all deps demo test unit-test net-test install clean format
+# Python bindings: the package runs from $(B)/python (PYTHONPATH) for the
+# tests; `make install` builds it again for the installed library.
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
+PY_INC = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+PY_DIR = $(shell $(PYTHON) -c 'import sysconfig as s; p = "$(PREFIX)"; \
+	print(s.get_path("platlib") if p == "/usr/local" and s.get_default_scheme() == "posix_local" \
+	else s.get_path("platlib", "posix_prefix", vars={"base": p, "platbase": p}))')
+PY_PURE := $(wildcard python/pktmap/*.py) python/netmap.py
+PY_BINS := $(B)/python/pktmap/_pktmap.abi3.so $(PY_PURE:python/%=$(B)/python/%) \
+	$(B)/python/pktmap-python
+
+.PHONY: all deps demo test unit-test net-test install install-python clean format
 all: $(B)/lib/libpktmap.so $(B)/lib/libpktmap.a \
-     $(TOOL_BINS) $(EXAMPLE_BINS) $(UNIT_BINS) $(NET_BINS) $(BENCH_BINS)
+     $(TOOL_BINS) $(EXAMPLE_BINS) $(UNIT_BINS) $(NET_BINS) $(BENCH_BINS) \
+     $(PY_BINS)
 
 deps:
 	scripts/install-deps
@@ -92,6 +104,28 @@ $(B)/bench/%: bench/%.c $(wildcard bench/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBS)
 
+# the extension, told which libpktmap to load when none is interposed
+PY_EXT = $(CC) $(CFLAGS) -fPIC -shared -I$(PY_INC) \
+	-DPKTMAP_LIBRARY='"$(LIBRARY)"' -o $@ $< -ldl
+$(B)/python/%/_pktmap.abi3.so: python/%/_pktmap.c $(wildcard include/*.h include/net/*.h)
+	@mkdir -p $(@D)
+	$(PY_EXT)
+$(B)/python-install/%/_pktmap.abi3.so: python/%/_pktmap.c $(wildcard include/*.h include/net/*.h)
+	@mkdir -p $(@D)
+	$(PY_EXT)
+$(B)/python/%/_pktmap.abi3.so: LIBRARY = $(abspath $(B)/lib/libpktmap.so)
+$(B)/python-install/%/_pktmap.abi3.so: LIBRARY = $(PREFIX)/lib/libpktmap.so.0
+
+$(B)/python/%.py: python/%.py
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(B)/python/pktmap-python $(B)/python-install/pktmap-python: python/pktmap-python
+	@mkdir -p $(@D)
+	sed -e 's|@LIBRARY@|$(LIBRARY)|' -e 's|@PYTHON@|$(PYTHON)|' $< > $@ && chmod 755 $@
+$(B)/python/pktmap-python: LIBRARY = $(abspath $(B)/lib/libpktmap.so)
+$(B)/python-install/pktmap-python: LIBRARY = $(PREFIX)/lib/libpktmap.so.0
+
 demo: deps all
 	scripts/demo
 
@@ -119,6 +153,14 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 644 $(wildcard docs/man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 $(wildcard docs/man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
+	$(MAKE) install-python
+
+install-python: $(B)/python-install/pktmap/_pktmap.abi3.so $(B)/python-install/pktmap-python
+	install -d $(DESTDIR)$(PY_DIR)/pktmap $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(wildcard python/pktmap/*.py) $(DESTDIR)$(PY_DIR)/pktmap/
+	install -m 644 python/netmap.py $(DESTDIR)$(PY_DIR)/
+	install -m 755 $(B)/python-install/pktmap/_pktmap.abi3.so $(DESTDIR)$(PY_DIR)/pktmap/
+	install -m 755 $(B)/python-install/pktmap-python $(DESTDIR)$(PREFIX)/bin/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
