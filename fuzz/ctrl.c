@@ -207,7 +207,8 @@ static void keep_registered(const char *name)
 	int fd = open("/dev/netmap", O_RDWR);
 
 	snprintf(hdr.nr_name, sizeof(hdr.nr_name), "%s", name);
-	if (fd < 0 || ioctl(fd, NIOCCTRL, &hdr) < 0) {
+	/* EBUSY: held by the process that started this one (-merge) */
+	if (fd < 0 || (ioctl(fd, NIOCCTRL, &hdr) < 0 && errno != EBUSY)) {
 		fprintf(stderr, "ctrl: cannot register %s: %s\n", name,
 			strerror(errno));
 		exit(1);
