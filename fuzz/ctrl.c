@@ -173,7 +173,8 @@ static int ctrl_request(struct input *in, int fd)
 	if (hdr.nr_reqtype == NETMAP_REQ_REGISTER) {
 		struct nmreq_register *r = (void *)body;
 		r->nr_mode %= NR_REG_NULL + 2;
-		r->nr_extra_bufs %= 64;
+		if (take(in) < 250) /* else any count: bounded */
+			r->nr_extra_bufs %= 64;
 	}
 	hdr.nr_body = take(in) < 240 ? place(in, body, sizeof(body), 1) : 0;
 	hdr.nr_options = take_options(in);
@@ -189,7 +190,8 @@ static int legacy_request(struct input *in, int fd, unsigned long req)
 	take_bytes(in, &nmr, sizeof(nmr));
 	nmr.nr_version = take(in) < 250 ? NETMAP_API : nmr.nr_version;
 	nmr.nr_cmd = take(in) < 250 ? 0 : nmr.nr_cmd;
-	nmr.nr_arg3 %= 64;
+	if (take(in) < 250)
+		nmr.nr_arg3 %= 64;
 	take_name(in, name, sizeof(name));
 	snprintf(nmr.nr_name, sizeof(nmr.nr_name), "%s", name);
 	return ioctl(fd, req,
@@ -205,7 +207,8 @@ static void keep_registered(const char *name)
 	int fd = open("/dev/netmap", O_RDWR);
 
 	snprintf(hdr.nr_name, sizeof(hdr.nr_name), "%s", name);
-	if (fd < 0 || ioctl(fd, NIOCCTRL, &hdr) < 0) {
+	/* EBUSY: held by the process that started this one (-merge) */
+	if (fd < 0 || (ioctl(fd, NIOCCTRL, &hdr) < 0 && errno != EBUSY)) {
 		fprintf(stderr, "ctrl: cannot register %s: %s\n", name,
 			strerror(errno));
 		exit(1);

@@ -388,7 +388,9 @@ static int make_nifp(struct pm_file *f)
 static void alloc_extra_bufs(struct pm_file *f, uint32_t n)
 {
 	struct pm_region *r = f->port->mem;
-	struct netmap_slot *s = n ? calloc(n, sizeof(*s)) : NULL;
+	/* the count is the caller's: no more than the pool could give */
+	struct netmap_slot *s =
+	    n && n < r->buf_total ? calloc(n, sizeof(*s)) : NULL;
 
 	if (!s || pm_region_alloc_bufs(r, s, n) < 0) {
 		if (n)

@@ -7,6 +7,8 @@
  *     afterwards;
  *   - VALE_LIST indexes are unsigned: 2^31 and up walk past the end and
  *     give ENOENT;
+ *   - counts at their largest (rings, slots, extra buffers) are bounded:
+ *     the port registers with what it can have;
  *   - a monitor registered in every mode binds only rings it has: its
  *     syncs and polls work, and it sees the frames it should.
  *
@@ -226,6 +228,36 @@ static void vale_list_indexes(void)
 	close(fd);
 }
 
+/* Every count at its largest: bounded, the port registers as it can. */
+static void huge_counts(void)
+{
+	struct nmreq_register reg;
+	struct nmreq nmr = {.nr_version = NETMAP_API,
+			    .nr_tx_rings = 0xffff,
+			    .nr_rx_rings = 0xffff,
+			    .nr_tx_slots = 0xffffffffu,
+			    .nr_rx_slots = 0xffffffffu,
+			    .nr_arg3 = 0xffffffffu};
+	int fd = nmt_open();
+
+	nmt_reg_init(&reg, NR_REG_ALL_NIC, 0);
+	reg.nr_tx_rings = reg.nr_rx_rings = 0xffff;
+	reg.nr_host_tx_rings = reg.nr_host_rx_rings = 0xffff;
+	reg.nr_tx_slots = reg.nr_rx_slots = 0xffffffffu;
+	reg.nr_extra_bufs = 0xffffffffu;
+	CHECK_OK(nmt_register(fd, "lo{5", &reg), "lo{5 with every count 2^n-1");
+	CHECK_EQ(reg.nr_extra_bufs, 0, "no extra buffers: more than the pool");
+	CHECK(reg.nr_tx_slots <= 2048 && reg.nr_rx_slots <= 2048,
+	      "slots bounded (%u/%u)", reg.nr_tx_slots, reg.nr_rx_slots);
+	CHECK_OK(ioctl(fd, NIOCTXSYNC), "it syncs");
+	close(fd);
+	fd = nmt_open();
+	snprintf(nmr.nr_name, sizeof(nmr.nr_name), "lo{6");
+	CHECK_OK(ioctl(fd, NIOCREGIF, &nmr), "NIOCREGIF with nr_arg3 2^32-1");
+	CHECK_EQ(nmr.nr_arg3, 0, "no extra buffers");
+	close(fd);
+}
+
 struct mon {
 	int fd;
 	struct nmreq_register reg;
@@ -336,7 +368,8 @@ int main(int argc, char **argv)
 	} parts[] = {
 	    {"header", bad_header},	      {"body", bad_body},
 	    {"options", bad_options},	      {"legacy", bad_legacy},
-	    {"vale_list", vale_list_indexes}, {"monitor", monitor_modes},
+	    {"vale_list", vale_list_indexes}, {"counts", huge_counts},
+	    {"monitor", monitor_modes},
 	};
 
 	page = sysconf(_SC_PAGESIZE);
