@@ -6,9 +6,10 @@
  *     (pipe, VALE, NIC): no use after free; the poll completes on the file
  *     it found, a later sync gets EBADF;
  *   - a forked child that closes inherited descriptors leaves the parent's
- *     rings, buffers and netmap_if alone (NIC and pipe), and a parent that
- *     closes first leaves them to the child; a port opened afterwards gets
- *     rings and buffers of its own;
+ *     rings, buffers and netmap_if alone (NIC and pipe; VALE_ATTACH's
+ *     agent is such a child), and a parent that closes first leaves them
+ *     to the child; a port opened afterwards gets rings and buffers of
+ *     its own;
  *   - close_range, closefrom, dup2, dup3 and a raw close(2) over a netmap
  *     descriptor: a socket given the same number is a plain socket
  *     (FIONREAD works, mmap fails with ENODEV).
@@ -384,6 +385,60 @@ static void test_fork_parent_closes_first(void)
 	port_unmap(&nic);
 }
 
+static int ctrl(uint16_t type, const char *name, void *body)
+{
+	struct nmreq_header hdr;
+	int fd = nmt_open(), ret, err;
+
+	nmt_hdr(&hdr, type, name, body);
+	ret = ioctl(fd, NIOCCTRL, &hdr);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
+/*
+ * VALE_ATTACH of an interface forks an agent, which closes the
+ * descriptors it inherits: ours stay as they were.
+ */
+static void test_vale_attach_agent(void)
+{
+	struct nmreq_vale_attach at = {0};
+	struct nmreq_vale_detach dt = {0};
+	static uint32_t bufs[2][2048];
+	struct netmap_if before;
+	struct port nic, fresh;
+
+	port_open(&nic, "lo");
+	memcpy(&before, nic.nifp, sizeof(before));
+	for (uint32_t i = 0; i < nic.tx->num_slots && i < 2048; i++)
+		bufs[0][i] = nic.tx->slot[i].buf_idx;
+	for (uint32_t i = 0; i < nic.rx->num_slots && i < 2048; i++)
+		bufs[1][i] = nic.rx->slot[i].buf_idx;
+	at.reg.nr_mode = NR_REG_ALL_NIC;
+	CHECK_OK(ctrl(NETMAP_REQ_VALE_ATTACH, "vale6:lo", &at),
+		 "ATTACH vale6:lo");
+	CHECK(memcmp(&before, nic.nifp, sizeof(before)) == 0,
+	      "lo: our netmap_if is intact after the agent started");
+	bool same = true;
+	for (uint32_t i = 0; i < nic.tx->num_slots && i < 2048; i++)
+		same &= bufs[0][i] == nic.tx->slot[i].buf_idx;
+	for (uint32_t i = 0; i < nic.rx->num_slots && i < 2048; i++)
+		same &= bufs[1][i] == nic.rx->slot[i].buf_idx;
+	CHECK(same, "lo: our rings keep their buffers after the agent started");
+	port_open(&fresh, "lo{40");
+	check_apart("lo, after ATTACH", &nic, 1, &fresh);
+	send_receive("lo, after ATTACH", &nic, &nic);
+	CHECK_OK(ctrl(NETMAP_REQ_VALE_DETACH, "vale6:lo", &dt),
+		 "DETACH vale6:lo");
+	send_receive("lo, after DETACH", &nic, &nic);
+	close(fresh.fd);
+	port_unmap(&fresh);
+	close(nic.fd);
+	port_unmap(&nic);
+}
+
 /* ---- numbers reused --------------------------------------------------------
  */
 
@@ -534,6 +589,7 @@ int main(int argc, char **argv)
 	    {"fork-pipe", test_fork_child_closes_pipe},
 	    {"fork-nic", test_fork_child_closes_nic},
 	    {"fork-parent", test_fork_parent_closes_first},
+	    {"vale-attach", test_vale_attach_agent},
 	    {"close-poll", test_close_while_polled},
 	    {"close-sync", test_close_while_synced},
 	};
