@@ -411,6 +411,7 @@ int pm_port_info(const char *name, struct nmreq_port_info_get *info);
  */
 int pm_holders_join(struct pm_region *r, size_t ofs);
 bool pm_holders_leave(struct pm_region *r, size_t ofs);
+bool pm_holders_orphaned(struct pm_region *r, size_t ofs);
 void pm_holders_done(struct pm_region *r, size_t ofs);
 
 /* fork: the shim's pthread_atfork handlers. */

@@ -832,6 +832,17 @@ bool pm_holders_leave(struct pm_region *r, size_t ofs)
 	return lock_byte(r->fd, ofs, F_WRLCK, false) == 0;
 }
 
+/*
+ * Does no process hold the object (its holders died or exec'd without
+ * closing)?  If so the caller may reclaim it, then calls done.  An object
+ * is held from its allocation only if the allocator joins under the same
+ * region lock: otherwise a fresh one looks orphaned too.
+ */
+bool pm_holders_orphaned(struct pm_region *r, size_t ofs)
+{
+	return lock_byte(r->fd, ofs, F_WRLCK, false) == 0;
+}
+
 void pm_holders_done(struct pm_region *r, size_t ofs)
 {
 	lock_byte(r->fd, ofs, F_UNLCK, false);

@@ -8,9 +8,18 @@
  * fork like any descriptor) until it registers a port in shared memory:
  * then it becomes the port's wake-up socket, which SCM_RIGHTS carries to
  * other processes.  The table in fdtable.c says which descriptors are
- * netmap files in this process.  Programs that bypass the C library (raw
- * system calls, static binaries) reach the kernel directly: to them a
- * netmap descriptor is an empty memfd or a socket.
+ * netmap files in this process; it follows the kernel's through close,
+ * close_range, closefrom, dup2/dup3, F_DUPFD and fork.  Programs that
+ * bypass the C library (raw system calls, static binaries) reach the
+ * kernel directly: to them a netmap descriptor is an empty memfd or a
+ * socket, and a number they close and reuse is recognised as another
+ * file by its inode when next used for anything but a sync or poll.
+ *
+ * exec: the table does not survive it.  A netmap descriptor without
+ * FD_CLOEXEC does, as what it is to the kernel: a pipe end's or VALE
+ * port's socket, which the new program's pktmap adopts at its first
+ * netmap ioctl or mmap as if received by SCM_RIGHTS, or an interface's
+ * memfd, which it refuses (EOPNOTSUPP): open the interface again.
  */
 #include "control/control.h"
 
