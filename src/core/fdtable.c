@@ -64,8 +64,11 @@ int pm_fd_install(int fd, struct pm_file *f)
 		else
 			free(fresh); /* another thread won; c is its chunk */
 	}
-	atomic_store_explicit(&(*c)[fd & (CHUNK_SIZE - 1)], f,
-			      memory_order_release);
+	/* a file still there was closed behind our back: it goes now */
+	struct pm_file *stale = atomic_exchange_explicit(
+	    &(*c)[fd & (CHUNK_SIZE - 1)], f, memory_order_acq_rel);
+	if (stale)
+		pm_file_put(stale);
 	return 0;
 }
 

@@ -267,11 +267,17 @@ static bool is_register(unsigned long req, const void *arg)
 		    NETMAP_REQ_REGISTER);
 }
 
+/*
+ * Syncs trust the table and adopt nothing: a received descriptor is
+ * adopted at its first mmap or control request (a program maps the
+ * region before it can see a ring), where the number is checked.  A sync
+ * on a number that is not a netmap file here never takes whatever file
+ * it names at that instant, perhaps one the library is about to close.
+ */
 PM_PUBLIC int ioctl(int fd, unsigned long req, ...)
 {
-	struct pm_file *f = req == NIOCTXSYNC || req == NIOCRXSYNC
-				? pm_fd_get(fd)
-				: get_checked(fd);
+	bool sync = req == NIOCTXSYNC || req == NIOCRXSYNC;
+	struct pm_file *f = sync ? pm_fd_get(fd) : get_checked(fd);
 	va_list ap;
 	void *arg;
 	int err;
@@ -283,7 +289,7 @@ PM_PUBLIC int ioctl(int fd, unsigned long req, ...)
 	if (likely(!f)) {
 		if (likely(!pm_is_netmap_request(req)))
 			return pm_libc.ioctl(fd, req, arg);
-		f = received(fd);
+		f = sync ? NULL : received(fd);
 		if (!f)
 			return fail(pm_libc.fcntl(fd, F_GETFD) < 0
 					? -EBADF
