@@ -483,7 +483,6 @@ static void take(int fd, struct pm_file *f, void *arg)
 
 	if (!pm_fd_remove_if(fd, f))
 		return;
-	pm_epoll_forget(fd);
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? 2 * c->cap : 16;
 		struct pm_file **more = realloc(c->f, cap * sizeof(*more));
@@ -513,8 +512,10 @@ PM_PUBLIC int close_range(unsigned first, unsigned last, int flags)
 	/* CLOEXEC closes nothing now; UNSHARE closes in the caller's copy
 	 * of the table, which is this process's view too */
 	if (!(flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) &&
-	    !(flags & CLOSE_RANGE_CLOEXEC) && first <= last)
+	    !(flags & CLOSE_RANGE_CLOEXEC) && first <= last) {
 		pm_fd_each(first, last, take, &c);
+		pm_epoll_forget_range(first, last);
+	}
 	ret = real.close_range
 		  ? real.close_range(first, last, flags)
 		  : (int)syscall(SYS_close_range, first, last, flags);
@@ -527,8 +528,10 @@ PM_PUBLIC void closefrom(int lowfd)
 	struct closing c = {0};
 
 	ensure_resolved();
-	if (lowfd >= 0)
+	if (lowfd >= 0) {
 		pm_fd_each((unsigned)lowfd, UINT_MAX, take, &c);
+		pm_epoll_forget_range((unsigned)lowfd, UINT_MAX);
+	}
 	if (real.closefrom)
 		real.closefrom(lowfd);
 	else if (lowfd >= 0)

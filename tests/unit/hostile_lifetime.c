@@ -12,7 +12,8 @@
  *     its own;
  *   - close_range, closefrom, dup2, dup3 and a raw close(2) over a netmap
  *     descriptor: a socket given the same number is a plain socket
- *     (FIONREAD works, mmap fails with ENODEV).
+ *     (FIONREAD works, mmap fails with ENODEV, an epoll set that watched
+ *     the old one does not report it).
  *
  * Runs as root in a fresh network namespace whose only interface is lo.
  */
@@ -22,6 +23,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -553,11 +555,46 @@ static void test_fdupfd(void)
 	port_unmap(&p);
 }
 
+/*
+ * epoll sets forget what close_range closed: a netmap descriptor (whose
+ * tx ring, ready for EPOLLOUT, would be reported), and a set itself.
+ */
+static void test_close_range_epoll(void)
+{
+	struct epoll_event ev = {.events = EPOLLOUT, .data.u64 = 77}, out;
+	struct port p, q;
+
+	port_open(&p, "lo{41");
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	MUST_OK(ep, "epoll_create1");
+	MUST_OK(epoll_ctl(ep, EPOLL_CTL_ADD, p.fd, &ev), "EPOLL_CTL_ADD");
+	CHECK_EQ(epoll_wait(ep, &out, 1, 0), 1, "epoll: the tx ring is ready");
+	MUST_OK(close_range((unsigned)p.fd, (unsigned)p.fd, 0), "close_range");
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	CHECK_EQ(s, p.fd, "epoll: a new socket gets the number");
+	CHECK_EQ(epoll_wait(ep, &out, 1, 0), 0,
+		 "epoll: the set forgot the closed descriptor");
+	close(s);
+	port_unmap(&p);
+
+	port_open(&q, "lo{42");
+	MUST_OK(epoll_ctl(ep, EPOLL_CTL_ADD, q.fd, &ev), "EPOLL_CTL_ADD");
+	MUST_OK(close_range((unsigned)ep, (unsigned)ep, 0), "close_range");
+	int ep2 = epoll_create1(EPOLL_CLOEXEC);
+	CHECK_EQ(ep2, ep, "epoll: a new set gets the number");
+	CHECK_EQ(epoll_wait(ep2, &out, 1, 0), 0,
+		 "epoll: the new set watches nothing");
+	close(ep2);
+	close(q.fd);
+	port_unmap(&q);
+}
+
 static void test_numbers(void)
 {
 	for (enum how h = BY_CLOSE_RANGE; h <= BY_DUP3; h++)
 		test_number_reused(h);
 	test_close_range_cloexec();
+	test_close_range_epoll();
 	test_fdupfd();
 }
 
