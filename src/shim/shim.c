@@ -545,7 +545,7 @@ PM_PUBLIC void closefrom(int lowfd)
  */
 static int dup_netmap(int oldfd, int newfd)
 {
-	struct pm_file *f = pm_fd_get(oldfd); /* the new entry's reference */
+	struct pm_file *f = get_checked(oldfd); /* the new entry's reference */
 	struct pm_file *gone = pm_fd_remove(newfd);
 
 	if (gone)
