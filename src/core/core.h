@@ -406,13 +406,15 @@ int pm_port_info(const char *name, struct nmreq_port_info_get *info);
  * holding it has a read lock on the object's byte (@ofs, in the region's
  * file) through an open file of its own, so the kernel forgets a holder
  * that exits or execs, and a forked child holds what it inherited (see
- * pm_fork_*).  The last to leave gets the byte's write lock and frees the
- * object, then calls done.
+ * pm_fork_*).  leave says whether this process was the last: then it
+ * frees the object.  orphaned says whether no process holds it (its
+ * holders died, or exec'd, without closing): with the region locked, and
+ * if holders join under the region's lock when they allocate, the caller
+ * may then reclaim it.
  */
 int pm_holders_join(struct pm_region *r, size_t ofs);
 bool pm_holders_leave(struct pm_region *r, size_t ofs);
 bool pm_holders_orphaned(struct pm_region *r, size_t ofs);
-void pm_holders_done(struct pm_region *r, size_t ofs);
 
 /* fork: the shim's pthread_atfork handlers. */
 void pm_fork_prepare(void);

@@ -217,8 +217,6 @@ static void port_destroy(struct pm_port *p)
 {
 	p->ops->detach(p);
 	port_free_rings(p);
-	if (p->held)
-		pm_holders_done(p->mem, p->held);
 	pm_region_put(p->mem);
 	free(p);
 }
@@ -506,7 +504,6 @@ static void file_release(struct pm_file *f)
 	if (pm_holders_leave(r, key)) {
 		free_extra_bufs(f);
 		pm_region_free_if(r, f->nifp);
-		pm_holders_done(r, key);
 	}
 	port_put(f->port);
 }
@@ -815,7 +812,6 @@ static int lock_byte(int fd, size_t ofs, short type, bool wait)
 	return 0;
 }
 
-/* Waits only for a last holder freeing a previous object at @ofs. */
 int pm_holders_join(struct pm_region *r, size_t ofs)
 {
 	int err = lock_byte(r->fd, ofs, F_RDLCK, true);
@@ -826,26 +822,32 @@ int pm_holders_join(struct pm_region *r, size_t ofs)
 	return err;
 }
 
-bool pm_holders_leave(struct pm_region *r, size_t ofs)
+/* Nobody holds the byte: its write lock is free.  Taken, then let go. */
+static bool unheld(struct pm_region *r, size_t ofs)
 {
+	if (lock_byte(r->fd, ofs, F_WRLCK, false) < 0)
+		return false;
 	lock_byte(r->fd, ofs, F_UNLCK, false);
-	return lock_byte(r->fd, ofs, F_WRLCK, false) == 0;
+	return true;
 }
 
 /*
- * Does no process hold the object (its holders died or exec'd without
- * closing)?  If so the caller may reclaim it, then calls done.  An object
- * is held from its allocation only if the allocator joins under the same
- * region lock: otherwise a fresh one looks orphaned too.
+ * Under the region's lock, so that of two processes leaving at once the
+ * first sees the second's hold and the second sees none: exactly one is
+ * the last.
  */
-bool pm_holders_orphaned(struct pm_region *r, size_t ofs)
+bool pm_holders_leave(struct pm_region *r, size_t ofs)
 {
-	return lock_byte(r->fd, ofs, F_WRLCK, false) == 0;
+	pm_region_lock(r);
+	lock_byte(r->fd, ofs, F_UNLCK, false);
+	bool last = unheld(r, ofs);
+	pm_region_unlock(r);
+	return last;
 }
 
-void pm_holders_done(struct pm_region *r, size_t ofs)
+bool pm_holders_orphaned(struct pm_region *r, size_t ofs)
 {
-	lock_byte(r->fd, ofs, F_UNLCK, false);
+	return unheld(r, ofs);
 }
 
 /*
