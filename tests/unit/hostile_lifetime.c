@@ -441,6 +441,61 @@ static void test_vale_attach_agent(void)
 	port_unmap(&nic);
 }
 
+/*
+ * exec: a pipe end's descriptor without FD_CLOEXEC reaches the new
+ * program as the end's socket, which its pktmap adopts at the first mmap
+ * (with the sender's registration and netmap_if); the exec'd process
+ * (the child here) sends on it.
+ */
+static int exec_child(int fd, uint64_t memsize, uint64_t offset)
+{
+	void *mem =
+	    mmap(NULL, memsize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (mem == MAP_FAILED)
+		return 2;
+	struct netmap_ring *tx = NETMAP_TXRING(NETMAP_IF(mem, offset), 0);
+	for (uint32_t n = 0; n < FRAMES; n++)
+		put_frame(tx, n);
+	return ioctl(fd, NIOCTXSYNC, NULL) == 0 ? 0 : 3;
+}
+
+static void test_exec_keeps_pipe_end(void)
+{
+	struct port ends[2];
+	char fdarg[16], sizearg[32], ofsarg[32];
+
+	port_open(&ends[0], "lo{43");
+	port_open(&ends[1], "lo}43");
+	MUST_OK(fcntl(ends[0].fd, F_SETFD, 0), "clear FD_CLOEXEC");
+	snprintf(fdarg, sizeof(fdarg), "%d", ends[0].fd);
+	snprintf(sizearg, sizeof(sizearg), "%llu",
+		 (unsigned long long)ends[0].reg.nr_memsize);
+	snprintf(ofsarg, sizeof(ofsarg), "%llu",
+		 (unsigned long long)ends[0].reg.nr_offset);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl("/proc/self/exe", "hostile_lifetime", "--exec-child",
+		      fdarg, sizearg, ofsarg, (char *)NULL);
+		_exit(127);
+	}
+	wait_child(pid, "exec: the new program adopts the pipe end and syncs");
+	uint32_t got = 0;
+	MUST_OK(ioctl(ends[1].fd, NIOCRXSYNC, NULL), "rxsync");
+	while (!nm_ring_empty(ends[1].rx)) {
+		uint32_t seq = 0;
+		bool intact = false;
+		if (take_frame(ends[1].rx, &seq, &intact) && seq == got &&
+		    intact)
+			got++;
+	}
+	CHECK_EQ(got, FRAMES, "exec: the frames it sent arrive exactly");
+	for (int i = 0; i < 2; i++) {
+		close(ends[i].fd);
+		port_unmap(&ends[i]);
+	}
+}
+
 /* ---- numbers reused --------------------------------------------------------
  */
 
@@ -627,10 +682,14 @@ int main(int argc, char **argv)
 	    {"fork-nic", test_fork_child_closes_nic},
 	    {"fork-parent", test_fork_parent_closes_first},
 	    {"vale-attach", test_vale_attach_agent},
+	    {"exec", test_exec_keeps_pipe_end},
 	    {"close-poll", test_close_while_polled},
 	    {"close-sync", test_close_while_synced},
 	};
 
+	if (argc == 5 && strcmp(argv[1], "--exec-child") == 0)
+		return exec_child(atoi(argv[2]), strtoull(argv[3], NULL, 10),
+				  strtoull(argv[4], NULL, 10));
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
 		if (argc < 2 || strcmp(argv[1], groups[i].name) == 0)
