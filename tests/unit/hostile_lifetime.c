@@ -189,12 +189,30 @@ static bool mark_port(const struct port *p)
 	return dup;
 }
 
-/* The ring objects of @p, as offsets in the region. */
-static size_t ring_ofs(const struct port *p, bool tx, uint32_t i)
+/* Does @b have a ring object of @a's (a tx or rx ring, either way)? */
+static bool share_a_ring(const struct port *a, const struct port *b)
 {
-	const struct netmap_ring *r =
-	    tx ? NETMAP_TXRING(p->nifp, i) : NETMAP_RXRING(p->nifp, i);
-	return (size_t)((const char *)r - (const char *)p->mem);
+	const struct netmap_if *na = a->nifp, *nb = b->nifp;
+	uint32_t ra = na->ni_tx_rings + na->ni_rx_rings;
+	uint32_t rb = nb->ni_tx_rings + nb->ni_rx_rings;
+
+	/* the NIC rings, tx then rx: numbered 0 .. ra - 1 here */
+	for (uint32_t i = 0; i < ra; i++) {
+		const void *x =
+		    i < na->ni_tx_rings
+			? (void *)NETMAP_TXRING(na, i)
+			: (void *)NETMAP_RXRING(na, i - na->ni_tx_rings);
+		for (uint32_t j = 0; j < rb; j++) {
+			const void *y = j < nb->ni_tx_rings
+					    ? (void *)NETMAP_TXRING(nb, j)
+					    : (void *)NETMAP_RXRING(
+						  nb, j - nb->ni_tx_rings);
+			if ((const char *)x - (const char *)a->mem ==
+			    (const char *)y - (const char *)b->mem)
+				return true;
+		}
+	}
+	return false;
 }
 
 /* @b shares no ring, buffer or netmap_if with the ports in @a. */
@@ -209,16 +227,8 @@ static void check_apart(const char *what, const struct port *a, int na,
 	for (int k = 0; k < na; k++) {
 		CHECK(a[k].reg.nr_offset != b->reg.nr_offset,
 		      "%s: a new port has a netmap_if of its own", what);
-		for (int tx = 0; tx < 2; tx++)
-			for (uint32_t i = 0; i < (tx ? a[k].reg.nr_tx_rings
-						     : a[k].reg.nr_rx_rings);
-			     i++)
-				if (ring_ofs(&a[k], tx, i) ==
-				    ring_ofs(b, tx, 0))
-					CHECK(0,
-					      "%s: a new port has rings "
-					      "of its own",
-					      what);
+		CHECK(!share_a_ring(&a[k], b),
+		      "%s: a new port has rings of its own", what);
 	}
 }
 
