@@ -759,7 +759,7 @@ static void agent_detach_from_parent(void)
 		dup2(null, fd);
 	for (int fd = 3; fd < 4096; fd++)
 		if (pm_fd_lookup(fd))
-			close(fd); /* the shim's close: drops the port */
+			close(fd); /* the shim's close: drops our copy */
 	signal(SIGTERM, agent_on_term);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);

@@ -516,10 +516,12 @@ bool pm_is_netmap_request(unsigned long req)
 
 PM_PUBLIC int pktmap_stats_get(int fd, struct pktmap_stats *st)
 {
-	struct pm_file *f = pm_fd_lookup(fd);
+	struct pm_file *f = pm_fd_get(fd);
 	struct pm_port *p = f ? f->port : NULL;
 
 	if (!p || !st) {
+		if (f)
+			pm_file_put(f);
 		errno = !st ? EFAULT : ENXIO;
 		return -1;
 	}
@@ -538,6 +540,7 @@ PM_PUBLIC int pktmap_stats_get(int fd, struct pktmap_stats *st)
 		st->tx_errors += k->errors;
 		st->tx_busy += k->busy_syncs;
 	}
+	pm_file_put(f);
 	return 0;
 }
 

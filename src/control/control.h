@@ -13,5 +13,7 @@ bool pm_is_netmap_request(unsigned long req);
 
 /* The shim's epoll: drops the watches of a descriptor being closed. */
 void pm_epoll_forget(int fd);
+/* ... of descriptors [lo, hi] (close_range, closefrom). */
+void pm_epoll_forget_range(unsigned lo, unsigned hi);
 
 #endif

@@ -364,6 +364,7 @@ struct pm_port {
 	atomic_bool dead; /* the interface went away */
 	void *priv;	  /* the adapter's */
 	int adopt_fd;	  /* at attach: the received socket, else -1 */
+	size_t held;	  /* our hold on its rings (pm_holders_*), or 0 */
 	struct pm_port *next;
 };
 
@@ -403,10 +404,13 @@ void pm_ring_delete(struct pm_region *r, struct netmap_ring *ring,
 
 /*
  * One open("/dev/netmap"): shared by the descriptors dup()ed from it and
- * inherited across fork.
+ * inherited across fork.  refs counts the descriptors naming it in this
+ * process and the calls using it (pm_fd_get): a close while another thread
+ * syncs or polls leaves the file to that call, which puts it last.  Files
+ * are never returned to malloc (see pm_file_tryget).
  */
 struct pm_file {
-	int refs; /* descriptors naming it in this process */
+	int refs; /* first: pm_file_new leaves it to the last store */
 	struct pm_port *port;
 	struct netmap_if *nifp;
 	uint32_t first[2], last[2]; /* bound rings: [first, last) */
@@ -414,10 +418,21 @@ struct pm_file {
 	uint32_t extra_bufs;	    /* granted: the ni_bufs_head list */
 	atomic_bool error;	    /* a ring was reinitialised: POLLERR */
 	pthread_mutex_t lock;	    /* one register at a time */
+	struct pm_file_id {
+		uint64_t dev, ino;
+	} id[2]; /* a descriptor naming it: its memfd, or the port's socket */
+	struct pm_file *next_free;
 };
 
 struct pm_file *pm_file_new(void);
+/* One more reference, unless @f is already on its way out (refs 0). */
+bool pm_file_tryget(struct pm_file *f);
 void pm_file_put(struct pm_file *f);
+/* Records that @fd names @f (its inode), as a memfd or the port's socket. */
+void pm_file_identify(struct pm_file *f, int fd);
+/* Does @fd still name @f?  A number closed behind the C library's back and
+ * reused by another file does not. */
+bool pm_file_named_by(const struct pm_file *f, int fd);
 int pm_file_register(struct pm_file *f, const struct pm_bind_req *req);
 /* The socket to put in the file's descriptor, or -1 (see ops->socket). */
 int pm_file_socket(struct pm_file *f);
@@ -425,11 +440,38 @@ int pm_file_socket(struct pm_file *f);
 struct pm_file *pm_file_adopt(int fd);
 int pm_port_info(const char *name, struct nmreq_port_info_get *info);
 
+/*
+ * Holders of a shared object of a region, across processes: each process
+ * holding it has a read lock on the object's byte (@ofs, in the region's
+ * file) through an open file of its own, so the kernel forgets a holder
+ * that exits or execs, and a forked child holds what it inherited (see
+ * pm_fork_*).  leave says whether this process was the last: then it
+ * frees the object.  orphaned says whether no process holds it (its
+ * holders died, or exec'd, without closing): with the region locked, and
+ * if holders join under the region's lock when they allocate, the caller
+ * may then reclaim it.
+ */
+int pm_holders_join(struct pm_region *r, size_t ofs);
+bool pm_holders_leave(struct pm_region *r, size_t ofs);
+bool pm_holders_orphaned(struct pm_region *r, size_t ofs);
+
+/* fork: the shim's pthread_atfork handlers. */
+void pm_fork_prepare(void);
+void pm_fork_parent(void);
+void pm_fork_child(void);
+
 /* ---- the descriptor table ------------------------------------------------ */
 
 struct pm_file *pm_fd_lookup(int fd);
+/* The file @fd names, referenced (put it when done); NULL if none. */
+struct pm_file *pm_fd_get(int fd);
 int pm_fd_install(int fd, struct pm_file *f);
 struct pm_file *pm_fd_remove(int fd);
+/* Removes @fd's entry if it is still @f; true if it did. */
+bool pm_fd_remove_if(int fd, struct pm_file *f);
+/* Calls @fn for each entry in [lo, hi]; @fn may remove it. */
+void pm_fd_each(unsigned lo, unsigned hi,
+		void (*fn)(int fd, struct pm_file *f, void *arg), void *arg);
 
 /* ---- syncs and poll ------------------------------------------------------ */
 

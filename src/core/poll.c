@@ -118,6 +118,28 @@ static void check_port(struct pm_file *f)
 }
 
 /*
+ * The netmap files among @fds, referenced for the whole call: a descriptor
+ * closed by another thread meanwhile leaves its file (and rings) to this
+ * poll, which completes on it as Linux's poll does on the file it found.
+ */
+static struct pm_file **get_files(const struct pollfd *fds, nfds_t n,
+				  struct pm_file **files)
+{
+	if (n > STACK_FDS && !(files = malloc(n * sizeof(*files))))
+		return NULL;
+	for (nfds_t i = 0; i < n; i++)
+		files[i] = pm_fd_get(fds[i].fd);
+	return files;
+}
+
+static void put_files(struct pm_file **files, nfds_t n)
+{
+	for (nfds_t i = 0; i < n; i++)
+		if (files[i])
+			pm_file_put(files[i]);
+}
+
+/*
  * @timeout NULL waits forever.  Returns what ppoll() returns; the revents
  * of netmap descriptors come from their rings.
  */
@@ -127,6 +149,7 @@ int pm_poll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
 	struct pollfd stack_w[STACK_FDS], *w = stack_w;
 	nfds_t stack_owner[STACK_FDS], *owner = stack_owner;
 	struct pm_kring *stack_armed[STACK_FDS], **armed = stack_armed;
+	struct pm_file *stack_files[STACK_FDS], **files;
 	int64_t deadline = 0;
 	nfds_t cap = n;
 	int ret = -1;
@@ -134,11 +157,14 @@ int pm_poll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
 	if (timeout)
 		deadline = now_ns() + timeout->tv_sec * 1000000000ll +
 			   timeout->tv_nsec;
-	for (nfds_t i = 0; i < n; i++) {
-		struct pm_file *f = pm_fd_lookup(fds[i].fd);
-		if (f)
-			cap += wait_fd_count(f);
+	files = get_files(fds, n, stack_files);
+	if (!files) {
+		errno = ENOMEM;
+		return -1;
 	}
+	for (nfds_t i = 0; i < n; i++)
+		if (files[i])
+			cap += wait_fd_count(files[i]);
 	if (cap > STACK_FDS) {
 		w = malloc(cap * sizeof(*w));
 		owner = malloc(cap * sizeof(*owner));
@@ -160,7 +186,7 @@ int pm_poll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
 		nfds_t m = 0;
 
 		for (nfds_t i = 0; i < n; i++) {
-			struct pm_file *f = pm_fd_lookup(fds[i].fd);
+			struct pm_file *f = files[i];
 			nfds_t added = 1;
 			armed[m] = NULL;
 			if (!f) {
@@ -196,7 +222,7 @@ int pm_poll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
 
 		for (nfds_t j = 0; j < m; j++) {
 			struct pollfd *u = &fds[owner[j]];
-			struct pm_file *f = pm_fd_lookup(u->fd);
+			struct pm_file *f = files[owner[j]];
 			if (armed[j])
 				armed[j]->port->ops->disarm(
 				    armed[j], r > 0 && (w[j].revents & POLLIN));
@@ -221,5 +247,8 @@ out:
 		free(owner);
 		free(armed);
 	}
+	put_files(files, n);
+	if (files != stack_files)
+		free(files);
 	return ret;
 }

@@ -8,11 +8,15 @@
 #include "core.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -231,6 +235,38 @@ bool pm_port_here(const char *name)
 	return port_find(name) != NULL;
 }
 
+/*
+ * Drops this process's view of a port that another process still holds (a
+ * forked child's copy, or the parent's): the adapter's state here, which
+ * is only descriptors and memory of this process, and the krings; the
+ * rings in the region stay with the other holders.
+ */
+static void port_forget(struct pm_port *p)
+{
+	p->ops->detach(p);
+	for (int d = 0; d < 2; d++)
+		free(p->rings[d]);
+	pm_region_put(p->mem);
+	free(p);
+}
+
+/* The port's rings are its own (not an adapter's): hold them. */
+static int port_hold(struct pm_port *p)
+{
+	struct pm_kring *k = p->rings[PM_TX] && p->nrings[PM_TX]
+				 ? &p->rings[PM_TX][0]
+				 : &p->rings[PM_RX][0];
+	size_t ofs = PM_REGION_META + pm_region_offset(p->mem, k->ring);
+	int err;
+
+	if (p->ops->own_rings || !k->ring)
+		return 0;
+	err = pm_holders_join(p->mem, ofs);
+	if (!err)
+		p->held = ofs;
+	return err;
+}
+
 /* Called with ports_lock held. */
 static void port_put(struct pm_port *p)
 {
@@ -242,7 +278,10 @@ static void port_put(struct pm_port *p)
 			break;
 		}
 	}
-	port_destroy(p);
+	if (p->held && !pm_holders_leave(p->mem, p->held))
+		port_forget(p);
+	else
+		port_destroy(p);
 }
 
 /* ---- binding rings to a file ------------------------------------------- */
@@ -435,8 +474,42 @@ static int adopt_nifp(struct pm_file *f)
 	    reg->nifp_ofs >= r->if_ofs + (size_t)r->if_total * r->if_objsize)
 		return -EINVAL;
 	f->nifp = (struct netmap_if *)((char *)r->base + reg->nifp_ofs);
-	pm_region_ref_if(r, f->nifp);
 	return 0;
+}
+
+/* The file's netmap_if is the object its holders hold. */
+static size_t nifp_key(const struct pm_file *f)
+{
+	return PM_REGION_META + pm_region_offset(f->port->mem, f->nifp);
+}
+
+/* A new netmap_if, or the sender's; held by this process either way. */
+static int bind_nifp(struct pm_file *f, bool adopt)
+{
+	int err = adopt ? adopt_nifp(f) : make_nifp(f);
+
+	if (!err)
+		err = pm_holders_join(f->port->mem, nifp_key(f));
+	if (err && f->nifp && !adopt)
+		pm_region_free_if(f->port->mem, f->nifp);
+	return err;
+}
+
+/*
+ * Unbinds the file here; its netmap_if and extra buffers go with the last
+ * process holding it (the file may have been inherited, or passed).
+ */
+static void file_release(struct pm_file *f)
+{
+	struct pm_region *r = f->port->mem;
+	size_t key = nifp_key(f);
+
+	unbind_rings(f);
+	if (pm_holders_leave(r, key)) {
+		free_extra_bufs(f);
+		pm_region_free_if(r, f->nifp);
+	}
+	port_put(f->port);
 }
 
 /* What a process that receives this descriptor will bind. */
@@ -557,6 +630,11 @@ int pm_file_register(struct pm_file *f, const struct pm_bind_req *req)
 		err = port_create(req, &p);
 		if (err)
 			goto unlock;
+		err = port_hold(p);
+		if (err) {
+			port_destroy(p);
+			goto unlock;
+		}
 		p->next = ports;
 		ports = p;
 	}
@@ -569,7 +647,7 @@ int pm_file_register(struct pm_file *f, const struct pm_bind_req *req)
 		    bind_rings(p, f->first, f->last, req->flags & NR_EXCLUSIVE);
 	if (err)
 		goto put_port;
-	err = req->adopt ? adopt_nifp(f) : make_nifp(f);
+	err = bind_nifp(f, req->adopt);
 	if (err)
 		goto unbind;
 	if (!req->adopt) {
@@ -626,15 +704,49 @@ int pm_port_info(const char *name, struct nmreq_port_info_get *info)
 	return err;
 }
 
+/*
+ * Files are never returned to malloc: pm_fd_get may find one in the table
+ * just as its last reference goes, and must still read its count (0: it
+ * leaves it alone).  A freed file waits here for the next open.
+ */
+static pthread_mutex_t files_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pm_file *free_files;
+
+static struct pm_file *file_alloc(void)
+{
+	struct pm_file *f;
+
+	pthread_mutex_lock(&files_lock);
+	f = free_files;
+	if (f)
+		free_files = f->next_free;
+	pthread_mutex_unlock(&files_lock);
+	return f ? f : calloc(1, sizeof(*f));
+}
+
 struct pm_file *pm_file_new(void)
 {
-	struct pm_file *f = calloc(1, sizeof(*f));
+	struct pm_file *f = file_alloc();
 
 	if (!f)
 		return NULL;
-	f->refs = 1;
+	/* all but refs, which a racing pm_file_tryget may be reading */
+	memset((char *)f + sizeof(f->refs), 0, sizeof(*f) - sizeof(f->refs));
 	pthread_mutex_init(&f->lock, NULL);
+	__atomic_store_n(&f->refs, 1, __ATOMIC_RELEASE);
 	return f;
+}
+
+bool pm_file_tryget(struct pm_file *f)
+{
+	int n = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
+
+	do {
+		if (n == 0)
+			return false;
+	} while (!__atomic_compare_exchange_n(
+	    &f->refs, &n, n + 1, true, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return true;
 }
 
 void pm_file_put(struct pm_file *f)
@@ -643,12 +755,204 @@ void pm_file_put(struct pm_file *f)
 		return;
 	if (f->port) {
 		pthread_mutex_lock(&ports_lock);
-		unbind_rings(f);
-		free_extra_bufs(f);
-		pm_region_free_if(f->port->mem, f->nifp);
-		port_put(f->port);
+		file_release(f);
 		pthread_mutex_unlock(&ports_lock);
 	}
 	pthread_mutex_destroy(&f->lock);
-	free(f);
+	pthread_mutex_lock(&files_lock);
+	f->next_free = free_files;
+	free_files = f;
+	pthread_mutex_unlock(&files_lock);
+}
+
+/* A descriptor's file, as device and inode: 0 if it is not open. */
+static struct pm_file_id id_of(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return (struct pm_file_id){0, 0};
+	return (struct pm_file_id){(uint64_t)st.st_dev, (uint64_t)st.st_ino};
+}
+
+static bool same_id(struct pm_file_id a, struct pm_file_id b)
+{
+	return a.dev == b.dev && a.ino == b.ino;
+}
+
+void pm_file_identify(struct pm_file *f, int fd)
+{
+	struct pm_file_id id = id_of(fd);
+
+	if (!same_id(f->id[0], id))
+		f->id[f->id[0].ino != 0] = id;
+}
+
+/*
+ * Memfds and sockets get inode numbers from a counter that does not come
+ * back for 2^32 files: a number now naming another file has another
+ * inode, or another device.
+ */
+bool pm_file_named_by(const struct pm_file *f, int fd)
+{
+	struct pm_file_id id = id_of(fd);
+
+	return id.ino != 0 && (same_id(id, f->id[0]) || same_id(id, f->id[1]));
+}
+
+/* ---- holders across processes -------------------------------------------
+ */
+
+static int lock_byte(int fd, size_t ofs, short type, bool wait)
+{
+	struct flock l = {.l_type = type,
+			  .l_whence = SEEK_SET,
+			  .l_start = (off_t)ofs,
+			  .l_len = 1};
+
+	while (pm_libc.fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &l) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+int pm_holders_join(struct pm_region *r, size_t ofs)
+{
+	int err = lock_byte(r->fd, ofs, F_RDLCK, true);
+
+	if (err)
+		pm_log("mem_id %u: hold %zu: %s", r->mem_id, ofs,
+		       strerror(-err));
+	return err;
+}
+
+/* Nobody holds the byte: its write lock is free.  Taken, then let go. */
+static bool unheld(struct pm_region *r, size_t ofs)
+{
+	if (lock_byte(r->fd, ofs, F_WRLCK, false) < 0)
+		return false;
+	lock_byte(r->fd, ofs, F_UNLCK, false);
+	return true;
+}
+
+/*
+ * Under the region's lock, so that of two processes leaving at once the
+ * first sees the second's hold and the second sees none: exactly one is
+ * the last.
+ */
+bool pm_holders_leave(struct pm_region *r, size_t ofs)
+{
+	pm_region_lock(r);
+	lock_byte(r->fd, ofs, F_UNLCK, false);
+	bool last = unheld(r, ofs);
+	pm_region_unlock(r);
+	return last;
+}
+
+bool pm_holders_orphaned(struct pm_region *r, size_t ofs)
+{
+	return unheld(r, ofs);
+}
+
+/*
+ * fork: a child holds what it inherits.  Before the fork this process
+ * opens each region of its ports once more and takes there the holds of
+ * its ports and files; the child keeps that open file as the region's
+ * (the inherited one is the parent's, and so are its locks), the parent
+ * closes its copy.  ports_lock stays held across the fork: no port or
+ * registration comes or goes meanwhile.
+ */
+#define FORK_REGIONS 32
+
+static struct {
+	struct pm_region *r;
+	int fd;
+} forked[FORK_REGIONS];
+static int nforked;
+
+/* The region's open file for the child, made on first use. */
+static int fork_fd(struct pm_region *r)
+{
+	char path[32];
+	int i, fd;
+
+	for (i = 0; i < nforked; i++)
+		if (forked[i].r == r)
+			return forked[i].fd;
+	if (nforked == FORK_REGIONS)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", r->fd);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_SH) < 0) {
+		pm_log("mem_id %u: %s: the child shares our holds", r->mem_id,
+		       strerror(errno));
+		if (fd >= 0)
+			pm_libc.close(fd);
+		return -1;
+	}
+	forked[nforked].r = r;
+	forked[nforked++].fd = fd;
+	return fd;
+}
+
+static void fork_hold(struct pm_region *r, size_t ofs)
+{
+	int fd = fork_fd(r);
+
+	if (fd >= 0 && ofs)
+		lock_byte(fd, ofs, F_RDLCK, true);
+}
+
+static void fork_hold_file(int fd, struct pm_file *f, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	if (f->port && f->nifp)
+		fork_hold(f->port->mem, nifp_key(f));
+}
+
+void pm_fork_prepare(void)
+{
+	pthread_mutex_lock(&ports_lock);
+	nforked = 0;
+	if (!ports)
+		return; /* no port: no registered file either */
+	for (struct pm_port *p = ports; p; p = p->next)
+		fork_hold(p->mem, p->held);
+	pm_fd_each(0, UINT_MAX, fork_hold_file, NULL);
+}
+
+void pm_fork_parent(void)
+{
+	for (int i = 0; i < nforked; i++)
+		pm_libc.close(forked[i].fd);
+	pthread_mutex_unlock(&ports_lock);
+}
+
+static void zero_refs(int fd, struct pm_file *f, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	f->refs = 0;
+}
+
+static void count_refs(int fd, struct pm_file *f, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	f->refs++;
+}
+
+void pm_fork_child(void)
+{
+	for (int i = 0; i < nforked; i++) {
+		struct pm_region *r = forked[i].r;
+		if (dup3(forked[i].fd, r->fd, O_CLOEXEC) < 0)
+			pm_log("mem_id %u: %s", r->mem_id, strerror(errno));
+		pm_libc.close(forked[i].fd);
+	}
+	/* the parent's other threads and their calls did not come along */
+	pm_fd_each(0, UINT_MAX, zero_refs, NULL);
+	pm_fd_each(0, UINT_MAX, count_refs, NULL);
+	pthread_mutex_unlock(&ports_lock);
 }

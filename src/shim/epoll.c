@@ -85,11 +85,22 @@ PM_PUBLIC int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 /* Forgets the watches of a descriptor being closed, as the kernel does. */
 void pm_epoll_forget(int fd)
 {
+	pm_epoll_forget_range((unsigned)fd, (unsigned)fd);
+}
+
+static bool in_range(int fd, unsigned lo, unsigned hi)
+{
+	return fd >= 0 && (unsigned)fd >= lo && (unsigned)fd <= hi;
+}
+
+void pm_epoll_forget_range(unsigned lo, unsigned hi)
+{
 	if (likely(!atomic_load(&nwatches)))
 		return;
 	pthread_mutex_lock(&watches_lock);
 	for (struct watch **w = &watches; *w;) {
-		if ((*w)->fd == fd || (*w)->epfd == fd) {
+		if (in_range((*w)->fd, lo, hi) ||
+		    in_range((*w)->epfd, lo, hi)) {
 			struct watch *gone = *w;
 			*w = gone->next;
 			free(gone);

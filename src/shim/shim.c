@@ -8,15 +8,25 @@
  * fork like any descriptor) until it registers a port in shared memory:
  * then it becomes the port's wake-up socket, which SCM_RIGHTS carries to
  * other processes.  The table in fdtable.c says which descriptors are
- * netmap files in this process.  Programs that bypass the C library (raw
- * system calls, static binaries) reach the kernel directly: to them a
- * netmap descriptor is an empty memfd or a socket.
+ * netmap files in this process; it follows the kernel's through close,
+ * close_range, closefrom, dup2/dup3, F_DUPFD and fork.  Programs that
+ * bypass the C library (raw system calls, static binaries) reach the
+ * kernel directly: to them a netmap descriptor is an empty memfd or a
+ * socket, and a number they close and reuse is recognised as another
+ * file by its inode when next used for anything but a sync or poll.
+ *
+ * exec: the table does not survive it.  A netmap descriptor without
+ * FD_CLOEXEC does, as what it is to the kernel: a pipe end's or VALE
+ * port's socket, which the new program's pktmap adopts at its first
+ * netmap ioctl or mmap as if received by SCM_RIGHTS, or an interface's
+ * memfd, which it refuses (EOPNOTSUPP): open the interface again.
  */
 #include "control/control.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +53,8 @@ static struct {
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
 	int (*fcntl)(int, int, ...);
+	int (*close_range)(unsigned, unsigned, int);
+	void (*closefrom)(int);
 } real;
 
 static void *next_symbol(const char *name)
@@ -63,6 +75,8 @@ static void resolve(void)
 	real.dup2 = next_symbol("dup2");
 	real.dup3 = next_symbol("dup3");
 	real.fcntl = next_symbol("fcntl");
+	real.close_range = next_symbol("close_range");
+	real.closefrom = next_symbol("closefrom");
 	pm_libc.ioctl = next_symbol("ioctl");
 	pm_libc.fcntl = real.fcntl;
 	pm_libc.ppoll = next_symbol("ppoll");
@@ -76,9 +90,11 @@ static inline void ensure_resolved(void)
 		resolve();
 }
 
+/* A forked child holds the ports and files it inherits (see port.c). */
 __attribute__((constructor)) static void shim_init(void)
 {
 	ensure_resolved();
+	pthread_atfork(pm_fork_prepare, pm_fork_parent, pm_fork_child);
 }
 
 static int fail(int err)
@@ -107,6 +123,7 @@ static int netmap_open(int flags)
 		pm_file_put(f);
 		return fail(err);
 	}
+	pm_file_identify(f, fd);
 	err = pm_fd_install(fd, f);
 	if (err) {
 		pm_libc.close(fd);
@@ -181,8 +198,9 @@ PM_PUBLIC int __openat64_2(int dirfd, const char *path, int flags)
 /*
  * A netmap descriptor this process did not open: received by SCM_RIGHTS
  * (after fork the table is inherited).  A port in shared memory is
- * adopted; an interface's cannot be, its rings are driven by the sender's
- * sockets: say so.
+ * adopted, and referenced for the caller as pm_fd_get does; an
+ * interface's cannot be, its rings are driven by the sender's sockets:
+ * say so.
  */
 static struct pm_file *received(int fd)
 {
@@ -191,7 +209,8 @@ static struct pm_file *received(int fd)
 	ssize_t n;
 
 	if (f) {
-		if (pm_fd_install(fd, f) == 0)
+		pm_file_identify(f, fd);
+		if (pm_fd_install(fd, f) == 0 && pm_file_tryget(f))
 			return f;
 		pm_file_put(f);
 		return NULL;
@@ -217,11 +236,40 @@ static void become_port_socket(int fd, struct pm_file *f)
 
 	if (sock >= 0 && real.dup3(sock, fd, cloexec ? O_CLOEXEC : 0) < 0)
 		pm_log("fd %d: %s", fd, strerror(errno));
+	else if (sock >= 0)
+		pm_file_identify(f, fd);
 }
 
+/*
+ * The file @fd names, referenced, for a call off the fast path: there the
+ * descriptor is checked to still name it (one fstat), since a number
+ * closed by a raw system call may name another file now.  Syncs and poll
+ * trust the table: no system call on the fast path.
+ */
+static struct pm_file *get_checked(int fd)
+{
+	struct pm_file *f = pm_fd_get(fd);
+
+	if (likely(!f) || likely(pm_file_named_by(f, fd)))
+		return f;
+	pm_log("fd %d: closed behind our back, now another file", fd);
+	if (pm_fd_remove_if(fd, f))
+		pm_file_put(f); /* the table's reference */
+	pm_file_put(f);
+	return NULL;
+}
+
+/*
+ * Syncs trust the table and adopt nothing: a received descriptor is
+ * adopted at its first mmap or control request (a program maps the
+ * region before it can see a ring), where the number is checked.  A sync
+ * on a number that is not a netmap file here never takes whatever file
+ * it names at that instant, perhaps one the library is about to close.
+ */
 PM_PUBLIC int ioctl(int fd, unsigned long req, ...)
 {
-	struct pm_file *f = pm_fd_lookup(fd);
+	bool sync = req == NIOCTXSYNC || req == NIOCRXSYNC;
+	struct pm_file *f = sync ? pm_fd_get(fd) : get_checked(fd);
 	va_list ap;
 	void *arg;
 	int err;
@@ -233,21 +281,25 @@ PM_PUBLIC int ioctl(int fd, unsigned long req, ...)
 	if (likely(!f)) {
 		if (likely(!pm_is_netmap_request(req)))
 			return pm_libc.ioctl(fd, req, arg);
-		f = received(fd);
+		f = sync ? NULL : received(fd);
 		if (!f)
-			return fail(-EOPNOTSUPP);
+			return fail(pm_libc.fcntl(fd, F_GETFD) < 0
+					? -EBADF
+					: -EOPNOTSUPP);
 	}
 	bool had_port = f->port != NULL; /* arg may not be readable */
 	err = pm_ioctl(f, req, arg);
 	if (!err && !had_port && f->port)
 		become_port_socket(fd, f);
+	pm_file_put(f);
 	return err ? fail(err) : 0;
 }
 
 PM_PUBLIC void *mmap(void *addr, size_t len, int prot, int flags, int fd,
 		     off_t off)
 {
-	struct pm_file *f = pm_fd_lookup(fd);
+	struct pm_file *f = get_checked(fd);
+	void *map;
 
 	ensure_resolved();
 	if (likely(!f) &&
@@ -257,10 +309,13 @@ PM_PUBLIC void *mmap(void *addr, size_t len, int prot, int flags, int fd,
 		errno = f->port ? EINVAL : ENXIO;
 		pm_log("fd %d: mmap of %zu bytes at %jd refused", fd, len,
 		       (intmax_t)off);
-		return MAP_FAILED;
+		map = MAP_FAILED;
+	} else {
+		map = real.mmap(addr, len, prot, flags, f->port->mem->fd,
+				PM_REGION_META + off);
 	}
-	return real.mmap(addr, len, prot, flags, f->port->mem->fd,
-			 PM_REGION_META + off);
+	pm_file_put(f);
+	return map;
 }
 
 PM_PUBLIC void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
@@ -405,20 +460,91 @@ PM_PUBLIC int close(int fd)
 	return ret;
 }
 
-/* @newfd now names what @oldfd names (called after a successful dup). */
+/*
+ * The files of descriptors in [lo, hi] leave the table before the kernel
+ * closes them and are put after: a port's socket is its descriptor too,
+ * and the port checks it is closed everywhere before it goes.
+ */
+struct closing {
+	struct pm_file **f;
+	size_t n, cap;
+};
+
+static void take(int fd, struct pm_file *f, void *arg)
+{
+	struct closing *c = arg;
+
+	if (!pm_fd_remove_if(fd, f))
+		return;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+		struct pm_file **more = realloc(c->f, cap * sizeof(*more));
+		if (!more) {
+			pm_file_put(f); /* early, rather than never */
+			return;
+		}
+		c->f = more;
+		c->cap = cap;
+	}
+	c->f[c->n++] = f;
+}
+
+static void put_all(struct closing *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		pm_file_put(c->f[i]);
+	free(c->f);
+}
+
+PM_PUBLIC int close_range(unsigned first, unsigned last, int flags)
+{
+	struct closing c = {0};
+	int ret;
+
+	ensure_resolved();
+	/* CLOEXEC closes nothing now; UNSHARE closes in the caller's copy
+	 * of the table, which is this process's view too */
+	if (!(flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) &&
+	    !(flags & CLOSE_RANGE_CLOEXEC) && first <= last) {
+		pm_fd_each(first, last, take, &c);
+		pm_epoll_forget_range(first, last);
+	}
+	ret = real.close_range
+		  ? real.close_range(first, last, flags)
+		  : (int)syscall(SYS_close_range, first, last, flags);
+	put_all(&c);
+	return ret;
+}
+
+PM_PUBLIC void closefrom(int lowfd)
+{
+	struct closing c = {0};
+
+	ensure_resolved();
+	if (lowfd >= 0) {
+		pm_fd_each((unsigned)lowfd, UINT_MAX, take, &c);
+		pm_epoll_forget_range((unsigned)lowfd, UINT_MAX);
+	}
+	if (real.closefrom)
+		real.closefrom(lowfd);
+	else if (lowfd >= 0)
+		syscall(SYS_close_range, (unsigned)lowfd, UINT_MAX, 0);
+	put_all(&c);
+}
+
+/*
+ * @newfd now names what @oldfd names (called after a successful dup); the
+ * file it named before, if any, was closed by it.
+ */
 static int dup_netmap(int oldfd, int newfd)
 {
-	struct pm_file *f = pm_fd_lookup(oldfd);
+	struct pm_file *f = get_checked(oldfd); /* the new entry's reference */
 	struct pm_file *gone = pm_fd_remove(newfd);
 
-	if (gone && gone != f)
-		pm_file_put(gone); /* dup2 closed it */
-	else if (gone)
-		__atomic_sub_fetch(&gone->refs, 1, __ATOMIC_ACQ_REL);
-	if (f) {
-		__atomic_add_fetch(&f->refs, 1, __ATOMIC_ACQ_REL);
-		pm_fd_install(newfd, f);
-	}
+	if (gone)
+		pm_file_put(gone);
+	if (f && pm_fd_install(newfd, f) < 0)
+		pm_file_put(f);
 	return newfd;
 }
 
