@@ -598,7 +598,8 @@ static struct pm_vale_newif *newif_find(struct pm_region *reg, const char *name)
 {
 	for (int i = 0; i < PM_VALE_NEWIFS; i++)
 		if (reg->meta->vale.newifs[i].name[0] &&
-		    strcmp(reg->meta->vale.newifs[i].name, name) == 0)
+		    strncmp(reg->meta->vale.newifs[i].name, name,
+			    NETMAP_REQ_IFNAMSIZ) == 0)
 			return &reg->meta->vale.newifs[i];
 	return NULL;
 }
@@ -662,10 +663,12 @@ static int do_newif_port(struct pm_region *reg, void *arg)
 {
 	struct newif_args *a = arg;
 	struct pm_vale_newif *n = newif_find(reg, a->name);
+	int sw = n ? n->sw : -1;
 
-	if (!n || n->sw < 0)
+	if (sw < 0 || sw >= PM_VALE_SWITCHES)
 		return -ENOENT;
-	snprintf(a->out, a->len, "%s:%s", reg->meta->vale.switches[n->sw].name,
+	snprintf(a->out, a->len, "%.*s:%.*s", NETMAP_REQ_IFNAMSIZ,
+		 reg->meta->vale.switches[sw].name, NETMAP_REQ_IFNAMSIZ,
 		 n->name);
 	return 0;
 }
