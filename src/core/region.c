@@ -160,6 +160,17 @@ static bool keeps(int fd)
 	       m.magic == REGION_MAGIC && m.keep > 0;
 }
 
+/* The directory for reading, at its start (a dup would share offsets). */
+static DIR *open_dir(int dir)
+{
+	int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (fd >= 0 && !d)
+		pm_libc.close(fd);
+	return d;
+}
+
 /* A region object nobody holds goes, and the sockets of its ports too. */
 static void remove_region(int dir, const char *name)
 {
@@ -169,7 +180,7 @@ static void remove_region(int dir, const char *name)
 
 	pm_log("removing %s", name);
 	unlinkat(dir, name, 0);
-	d = fdopendir(dup(dir));
+	d = open_dir(dir);
 	if (!d)
 		return;
 	while ((e = readdir(d)))
@@ -196,7 +207,7 @@ static bool unheld(int dir, const char *name)
 static void collect_stale(int dir)
 {
 	struct dirent *e;
-	DIR *d = fdopendir(dup(dir));
+	DIR *d = open_dir(dir);
 
 	if (!d)
 		return;
