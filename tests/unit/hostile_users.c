@@ -313,6 +313,7 @@ static void test_other_user(void)
 	CHECK_EQ(finish(pid), 0, "uid 65534's checks");
 	close(ready[0]);
 	close(go[1]);
+	remove_dir("/dev/shm/pktmap-65534");
 }
 
 /* ---- dead owners ----------------------------------------------------------
