@@ -432,8 +432,8 @@ static void alloc_extra_bufs(struct pm_file *f, uint32_t n)
  * Frees the granted buffers still in the list as the application left it.
  * The list is only read, at most as many links as were granted: a link
  * naming a buffer not granted to this file (another port's, one swapped in
- * from a ring) frees nothing, so what the application swapped in leaks
- * rather than being taken from whoever has it.
+ * from a ring) frees nothing here.  Granted buffers the list lost are the
+ * port's, recovered when the port goes (pm_region_disown).
  */
 static void free_extra_bufs(struct pm_file *f)
 {
