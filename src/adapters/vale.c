@@ -238,6 +238,33 @@ static int new_port(struct pm_port *p, struct pm_vale_port *m)
 	return 0;
 }
 
+/*
+ * A persistent port nobody holds may come from a killed application that
+ * scribbled on its rings: its slots get back buffers of its own, and a
+ * buffer a slot lost comes back when the port goes.
+ */
+static int mend_port(struct pm_port *p, struct pm_vale_port *m)
+{
+	int mended = 0, err = 0;
+
+	for (uint32_t k = 0; k < p->nrings[PM_TX] && err >= 0; k++) {
+		err = pm_region_mend_ring(
+		    p->mem, pm_region_ring_at(p->mem, m->tx_ofs[k]),
+		    p->nslots[PM_TX], m->owner);
+		mended += err > 0 ? err : 0;
+		if (err >= 0)
+			err = pm_region_mend_ring(
+			    p->mem,
+			    pm_region_ring_at(p->mem, m->rx[k].ring_ofs),
+			    p->nslots[PM_RX], m->owner);
+		mended += err > 0 ? err : 0;
+	}
+	if (mended)
+		pm_log("%s: %d slots held buffers not its own", p->name,
+		       mended);
+	return err < 0 ? err : 0;
+}
+
 /* Claims the port: its socket is free unless a live owner has it. */
 static int claim(struct pm_port *p, struct vale_port *vp)
 {
@@ -376,6 +403,8 @@ static int vale_attach(struct pm_port *p)
 		vp->index = free_slot;
 		err = free_slot < 0 ? -ENOSPC
 				    : new_port(p, port_meta(p, free_slot));
+	} else if (!port_held(p, vp->index)) {
+		err = mend_port(p, port_meta(p, vp->index));
 	}
 	if (!err)
 		err = claim(p, vp);

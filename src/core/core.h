@@ -219,6 +219,8 @@ int pm_region_alloc_bufs(struct pm_region *r, struct netmap_slot *slots,
 void pm_region_free_bufs(struct pm_region *r, const struct netmap_slot *slots,
 			 uint32_t n, uint32_t owner);
 void pm_region_disown(struct pm_region *r, uint32_t owner);
+int pm_region_mend_ring(struct pm_region *r, struct netmap_ring *ring,
+			uint32_t nslots, uint32_t owner);
 void pm_region_info(const struct pm_region *r, struct nmreq_pools_info *pi);
 
 static inline size_t pm_region_offset(const struct pm_region *r, const void *p)

@@ -604,6 +604,44 @@ void pm_region_free_bufs(struct pm_region *r, const struct netmap_slot *slots,
 	pm_region_unlock(r);
 }
 
+/*
+ * A ring its dead owner's application may have scribbled on, kept for the
+ * next one (a persistent port): every slot gets back a buffer of @owner's,
+ * used and in no other slot of @ring; one that is not gets a fresh one.
+ * Returns the slots mended, or -ENOMEM.
+ */
+int pm_region_mend_ring(struct pm_region *r, struct netmap_ring *ring,
+			uint32_t nslots, uint32_t owner)
+{
+	struct pm_region_meta *m = r->meta;
+	uint64_t *seen = calloc(r->buf_total / 64, sizeof(*seen));
+	int mended = 0;
+
+	if (!seen)
+		return -ENOMEM;
+	pm_region_lock(r);
+	for (uint32_t k = 0; k < nslots && mended >= 0; k++) {
+		uint32_t i = *(volatile uint32_t *)&ring->slot[k].buf_idx;
+		if (i >= 2 && i < r->buf_total && buf_is_used(m, i) &&
+		    m->buf_owner[i] == owner &&
+		    !(seen[i / 64] & (1ull << (i % 64)))) {
+			seen[i / 64] |= 1ull << (i % 64);
+			continue;
+		}
+		struct netmap_slot fresh;
+		if (pm_region_alloc_bufs(r, &fresh, 1, owner) < 0) {
+			mended = -ENOMEM;
+			break;
+		}
+		ring->slot[k] = fresh;
+		seen[fresh.buf_idx / 64] |= 1ull << (fresh.buf_idx % 64);
+		mended++;
+	}
+	pm_region_unlock(r);
+	free(seen);
+	return mended;
+}
+
 /* Marks in @present every buffer index a used ring's slots hold. */
 static void mark_in_rings(struct pm_region *r, uint64_t *present)
 {

@@ -473,6 +473,81 @@ static void test_vale_name_reused(void)
 	close(fds[1]);
 }
 
+static int ctrl(uint16_t type, const char *name, void *body)
+{
+	struct nmreq_header hdr;
+	int fd = nmt_open(), ret, err;
+
+	nmt_hdr(&hdr, type, name, body);
+	ret = ioctl(fd, NIOCCTRL, &hdr);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
+/*
+ * A persistent port keeps its rings for the next opener: what a killed
+ * owner wrote in its slots (another port's buffers, one buffer twice) is
+ * mended first, and its buffers are all back once it is deleted.
+ */
+static void test_persistent_mended(void)
+{
+	static uint32_t bbufs[2 * 2048], hbufs[2 * 2048];
+	struct nmreq_vale_newif nw = {0};
+	struct nmreq_vale_attach at = {0};
+	struct nmreq_vale_detach dt = {0};
+	struct port b, h;
+	int fds[2], st;
+	char ok = 0;
+
+	MUST_OK(open_port(&b, "vale1:b", 0), "open vale1:b");
+	uint32_t nb = ring_bufs(&b, bbufs), base = bufs_used(&b);
+	CHECK_OK(ctrl(NETMAP_REQ_VALE_NEWIF, "hp", &nw), "NEWIF hp");
+	CHECK_OK(ctrl(NETMAP_REQ_VALE_ATTACH, "vale1:hp", &at),
+		 "ATTACH vale1:hp");
+	MUST_OK(pipe(fds), "pipe");
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct port k;
+		if (open_port(&k, "hp", 0) < 0)
+			_exit(1);
+		struct netmap_ring *rx = NETMAP_RXRING(k.nifp, 0);
+		struct netmap_ring *tx = NETMAP_TXRING(k.nifp, 0);
+		for (uint32_t i = 0; i < rx->num_slots; i++)
+			rx->slot[i].buf_idx = bbufs[i % nb];
+		tx->slot[1].buf_idx = tx->slot[0].buf_idx;
+		if (write(fds[1], "1", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	CHECK_EQ(read(fds[0], &ok, 1), 1,
+		 "hp's owner put vale1:b's buffers in its slots");
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	MUST_OK(open_port(&h, "hp", 0), "open hp again");
+	uint32_t nh = ring_bufs(&h, hbufs);
+	qsort(hbufs, nh, sizeof(*hbufs), cmp_u32);
+	qsort(bbufs, nb, sizeof(*bbufs), cmp_u32);
+	for (uint32_t i = 0; i < nh; i++) {
+		if (i > 0 && hbufs[i] == hbufs[i - 1])
+			CHECK(0, "hp has buffer %u in two slots", hbufs[i]);
+		if (bsearch(&hbufs[i], bbufs, nb, sizeof(*bbufs), cmp_u32))
+			CHECK(0, "hp has vale1:b's buffer %u", hbufs[i]);
+	}
+	printf("ok   hp reopened: its %u slots hold buffers of its own\n", nh);
+	close_port(&h);
+	CHECK_OK(ctrl(NETMAP_REQ_VALE_DETACH, "vale1:hp", &dt),
+		 "DETACH vale1:hp");
+	CHECK_OK(ctrl(NETMAP_REQ_VALE_DELIF, "hp", NULL), "DELIF hp");
+	CHECK_EQ(bufs_used(&b), base,
+		 "buffers in use: vale1:b's, all of hp's back");
+	close_port(&b);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 /* ni_bufs_head naming another port's buffer: that buffer stays used. */
 static void test_forged_bufs_head(void)
 {
@@ -531,6 +606,7 @@ int main(int argc, char **argv)
 	test_dead_pipes();
 	test_dead_monitors();
 	test_vale_name_reused();
+	test_persistent_mended();
 	test_forged_bufs_head();
 	printf("hostile_users: all checks passed\n");
 	return 0;
