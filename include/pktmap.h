@@ -37,6 +37,20 @@ struct pktmap_stats {
 /* Fills *st for the netmap fd @fd.  ENXIO if @fd is not registered. */
 int pktmap_stats_get(int fd, struct pktmap_stats *st);
 
+/*
+ * What the memory region of a registered netmap fd has in use, counted
+ * over every process sharing it: netmap_if objects, rings and buffers
+ * (buf_used includes netmap's two reserved buffers).
+ */
+struct pktmap_pool_usage {
+	uint32_t if_used, if_total;
+	uint32_t ring_used, ring_total;
+	uint32_t buf_used, buf_total;
+};
+
+/* Fills *u for the netmap fd @fd.  ENXIO if @fd is not registered. */
+int pktmap_pool_usage_get(int fd, struct pktmap_pool_usage *u);
+
 /* "pktmap X.Y.Z" */
 const char *pktmap_version(void);
 

@@ -37,6 +37,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -222,28 +224,93 @@ static void explain_eperm(const char *ifname)
 	}
 }
 
-static int take_lock(const char *ifname, int ifindex)
+/*
+ * The detach lock, per interface of a network namespace, is shared by all
+ * users: root's is a flock on a 0600 file in root's /run/pktmap, which no
+ * other user can open, so none can take or block it.  Other users (with
+ * CAP_NET_ADMIN) keep an abstract socket name, which anyone could squat;
+ * root does not see those, nor they root's.
+ */
+static int root_lock_file(int ifindex, int flags)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	socklen_t len;
+	struct stat st = {0};
+	char path[96];
+	int fd;
 
+	if (mkdir("/run/pktmap", 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (lstat("/run/pktmap", &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != 0 || (st.st_mode & 022)) {
+		pm_log("/run/pktmap is not root's own directory: refusing it");
+		return -EACCES;
+	}
+	stat("/proc/self/ns/net", &st);
+	snprintf(path, sizeof(path), "/run/pktmap/detach.%lu.%d",
+		 (unsigned long)st.st_ino, ifindex);
+	fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0) {
+		pm_libc.close(fd);
+		return -EACCES;
+	}
+	return fd;
+}
+
+static socklen_t user_lock_address(int ifindex, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
 	/* abstract: per network namespace, like the ifindex */
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-			  (size_t)snprintf(sun.sun_path + 1,
-					   sizeof(sun.sun_path) - 1,
-					   "pktmap/detach/%d", ifindex));
-	if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
-		int err = errno == EADDRINUSE ? -EBUSY : -errno;
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+			   (size_t)snprintf(sun->sun_path + 1,
+					    sizeof(sun->sun_path) - 1,
+					    "pktmap/detach/%d", ifindex));
+}
+
+static int take_lock(const char *ifname, int ifindex)
+{
+	struct sockaddr_un sun;
+	socklen_t len = user_lock_address(ifindex, &sun);
+	int fd, err = 0;
+
+	if (geteuid() == 0) {
+		fd = err = root_lock_file(ifindex, O_RDWR | O_CREAT);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+			err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+	} else {
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		err = fd < 0 ? -errno : 0;
+		if (fd >= 0 && bind(fd, (struct sockaddr *)&sun, len) < 0)
+			err = errno == EADDRINUSE ? -EBUSY : -errno;
+	}
+	if (err < 0) {
 		if (err == -EBUSY)
 			pm_log("%s: already detached by another process",
 			       ifname);
-		pm_libc.close(fd);
+		if (fd >= 0)
+			pm_libc.close(fd);
 		return err;
 	}
 	return fd;
+}
+
+bool pm_host_detached(int ifindex)
+{
+	struct sockaddr_un sun;
+	socklen_t len = user_lock_address(ifindex, &sun);
+	int fd = root_lock_file(ifindex, O_RDONLY);
+	bool held = fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0;
+
+	if (fd >= 0)
+		pm_libc.close(fd);
+	fd = held ? -1 : socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		held = bind(fd, (struct sockaddr *)&sun, len) < 0 &&
+		       errno == EADDRINUSE;
+		pm_libc.close(fd);
+	}
+	return held;
 }
 
 /* ---- detach, reattach -----------------------------------------------------

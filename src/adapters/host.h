@@ -21,6 +21,8 @@ struct pm_host;
 int pm_host_detach(const char *ifname, int ifindex, uint32_t maxlen,
 		   struct pm_host **out);
 void pm_host_reattach(struct pm_host *h);
+/* Has some process detached the interface @ifindex? */
+bool pm_host_detached(int ifindex);
 int pm_host_rxsync(struct pm_kring *k, struct pm_host *h);
 int pm_host_wait_fd(const struct pm_host *h);
 /* Frames the stack sent while the host rx ring's buffer was full. */

@@ -13,6 +13,7 @@
  * a peer's buffer after the sync).  Monitor ring i watches PORT's rings i.
  */
 #include "core/core.h"
+#include "host.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -31,10 +32,11 @@ static struct pm_monitor *monitor_meta(struct pm_port *p, int i)
 	return &p->mem->meta->monitors[i];
 }
 
+/* A monitor's owner: its wake-up socket, NETNS.memID.mon.I. */
 static void owner_name(const struct pm_region *r, int index, char *buf,
 		       size_t len)
 {
-	snprintf(buf, len, "pktmap%.40s/mon/%d", r->name, index);
+	snprintf(buf, len, "%.40s.mon.%d", r->name, index);
 }
 
 /* "PORT/mon" -> "PORT" */
@@ -47,15 +49,13 @@ static void monitored_name(const char *name, char *buf, size_t len)
  * VALE port of some switch? */
 static bool registered(const char *port)
 {
-	char lock[64];
 	struct nmreq_vale_list l = {0};
 	char name[NETMAP_REQ_IFNAMSIZ];
 
 	if (pm_port_here(port))
 		return true;
-	snprintf(lock, sizeof(lock), "pktmap/detach/%u", if_nametoindex(port));
 	if (pm_valid_ifname(port))
-		return pm_shrx_held(lock);
+		return pm_host_detached((int)if_nametoindex(port));
 	snprintf(name, sizeof(name), "%s", port);
 	return strchr(port, ':') && pm_vale_list(name, &l) == 0;
 }
@@ -114,13 +114,24 @@ static void mon_release(struct pm_port *p)
 	p->priv = NULL;
 }
 
+/* Its rings and their buffers go, exactly once: its own buffers only. */
 static void free_monitor(struct pm_port *p, struct pm_monitor *m)
 {
-	for (uint32_t k = 0; k < m->nrings; k++)
-		pm_ring_delete(
-		    p->mem, (void *)((char *)p->mem->base + m->rx[k].ring_ofs),
-		    m->rx[k].nslots);
+	char owner[64];
+	uint32_t nrings = m->nrings;
+
+	for (uint32_t k = 0; k < nrings && k < PM_MON_MAX_RINGS; k++) {
+		uint32_t nslots = m->rx[k].nslots;
+		struct netmap_ring *ring =
+		    pm_region_ring_at(p->mem, m->rx[k].ring_ofs, nslots);
+		if (ring)
+			pm_ring_delete(p->mem, ring, nslots, m->owner);
+	}
+	if (m->owner)
+		pm_region_disown(p->mem, m->owner);
 	memset(m, 0, sizeof(*m));
+	owner_name(p->mem, (int)(m - monitor_meta(p, 0)), owner, sizeof(owner));
+	pm_shrx_release(owner);
 }
 
 static void mon_detach(struct pm_port *p)
@@ -140,23 +151,42 @@ static void mon_detach(struct pm_port *p)
 	mon_release(p);
 }
 
+/* A free slot, after reclaiming the monitors whose owners died. */
+static int monitor_slot(struct pm_port *p)
+{
+	int free_slot = -ENOSPC;
+	char owner[64];
+
+	for (int i = PM_MONITORS - 1; i >= 0; i--) {
+		struct pm_monitor *m = monitor_meta(p, i);
+		owner_name(p->mem, i, owner, sizeof(owner));
+		if (m->port[0] && !pm_shrx_held(owner)) {
+			pm_log("monitor %d: its owner died, freeing it", i);
+			free_monitor(p, m);
+			atomic_fetch_sub(&p->mem->meta->nmonitors, 1);
+		}
+		if (!m->port[0])
+			free_slot = i;
+	}
+	return free_slot;
+}
+
 static int mon_attach(struct pm_port *p)
 {
 	struct monitor_port *mp = p->priv;
 	char owner[64];
-	int err = -ENOSPC;
+	int err;
 
 	pm_region_lock(p->mem);
-	for (int i = 0; i < PM_MONITORS && mp->index < 0; i++)
-		if (!monitor_meta(p, i)->port[0])
-			mp->index = i;
+	mp->index = err = monitor_slot(p);
 	if (mp->index >= 0) {
 		struct pm_monitor *m = monitor_meta(p, mp->index);
 		owner_name(p->mem, mp->index, owner, sizeof(owner));
+		m->owner = p->owner = pm_region_new_owner(p->mem);
 		mp->sock = err = pm_shrx_claim(owner);
 		for (uint32_t k = 0; err >= 0 && k < p->nrings[PM_RX]; k++) {
 			struct netmap_ring *ring =
-			    pm_ring_new(p->mem, p->nslots[PM_RX]);
+			    pm_ring_new(p->mem, p->nslots[PM_RX], m->owner);
 			if (!ring) {
 				err = -ENOMEM;
 				break;
@@ -176,15 +206,14 @@ static int mon_attach(struct pm_port *p)
 			atomic_fetch_add(&p->mem->meta->nmonitors, 1);
 			err = 0;
 		} else {
+			if (mp->sock >= 0)
+				pm_libc.close(mp->sock);
+			mp->sock = -1;
 			free_monitor(p, m);
 			mp->index = -1;
 		}
 	}
 	pm_region_unlock(p->mem);
-	if (err && mp->sock >= 0) {
-		pm_libc.close(mp->sock);
-		mp->sock = -1;
-	}
 	return err;
 }
 

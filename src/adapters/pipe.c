@@ -9,8 +9,11 @@
  * the region's bookkeeping, so the two ends may be in two processes.  Each
  * direction of each ring pair is single-producer single-consumer: two
  * counters and no lock.  An end that is about to sleep sets a flag; the
- * peer that sees it sends one datagram to the end's abstract socket, which
- * is also what poll sleeps on.  Without sleepers there is no system call.
+ * peer that sees it sends one datagram to the end's socket (a file in the
+ * user's directory), which is also what poll sleeps on.  Without sleepers
+ * there is no system call.  A pipe neither of whose ends is open anywhere
+ * (its processes were killed) is reclaimed when its name or its slot is
+ * wanted again.
  */
 #include "core/core.h"
 
@@ -28,8 +31,9 @@
 
 struct pipe_port {
 	struct pm_pipe_meta *meta;
-	int end;  /* MASTER or SLAVE */
-	int sock; /* our wake-up socket; bound: we own the end */
+	int index; /* in the region's pipe table */
+	int end;   /* MASTER or SLAVE */
+	int sock;  /* our wake-up socket; bound: we own the end */
 	struct sockaddr_un peer;
 	socklen_t peer_len;
 };
@@ -56,46 +60,110 @@ static int parse_name(const char *name, char *parent, size_t plen, int *end,
 	return 0;
 }
 
-static socklen_t end_address(const struct pm_region *r, const char *canon,
-			     int end, struct sockaddr_un *sun)
+/*
+ * An end's socket, NETNS.memID.pipe.I.M (or .S) in the user's directory:
+ * bound while the end is open in some process.
+ */
+static void end_name(const struct pm_region *r, int index, int end, char *buf,
+		     size_t len)
 {
-	memset(sun, 0, sizeof(*sun));
-	sun->sun_family = AF_UNIX;
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-			   (size_t)snprintf(sun->sun_path + 1,
-					    sizeof(sun->sun_path) - 1,
-					    "pktmap%s/pipe/%s/%c", r->name,
-					    canon, end == MASTER ? 'M' : 'S'));
+	snprintf(buf, len, "%.40s.pipe.%d.%c", r->name, index,
+		 end == MASTER ? 'M' : 'S');
 }
 
-/* ---- the shared pipe table ------------------------------------------------
+static socklen_t end_address(const struct pm_region *r, int index, int end,
+			     struct sockaddr_un *sun)
+{
+	char name[64];
+
+	end_name(r, index, end, name, sizeof(name));
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	pm_user_path(sun->sun_path, sizeof(sun->sun_path), name);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+			   strlen(sun->sun_path) + 1);
+}
+
+/* Is an end open in some process? */
+static bool end_open(const struct pm_region *r, int index, int end)
+{
+	char name[64];
+
+	end_name(r, index, end, name, sizeof(name));
+	return pm_shrx_held(name);
+}
+
+static void end_release(const struct pm_region *r, int index, int end)
+{
+	char name[64];
+
+	end_name(r, index, end, name, sizeof(name));
+	pm_shrx_release(name);
+}
+
+/* ---- the shared pipe table (region lock held) -----------------------------
  */
 
-static struct pm_pipe_meta *pipe_find(struct pm_region *r, const char *canon)
+static int pipe_find(struct pm_region *r, const char *canon)
 {
 	for (int i = 0; i < PM_MAX_PIPES; i++)
 		if (r->meta->pipes[i].ends &&
-		    strcmp(r->meta->pipes[i].name, canon) == 0)
-			return &r->meta->pipes[i];
-	return NULL;
+		    strncmp(r->meta->pipes[i].name, canon,
+			    sizeof(r->meta->pipes[i].name)) == 0)
+			return i;
+	return -1;
 }
 
+/* Its rings and their buffers go, exactly once: its own buffers only. */
 static void pipe_free_rings(struct pm_region *r, struct pm_pipe_meta *m)
 {
-	for (uint32_t k = 0; k < m->nrings; k++) {
+	uint32_t nrings = m->nrings, nslots = m->nslots;
+
+	for (uint32_t k = 0; k < nrings && k < PM_PIPE_MAX_RINGS; k++) {
 		for (int d = 0; d < 2; d++) {
-			struct pm_pipe_dir *pd = &m->dir[k][d];
-			if (pd->tx_ofs)
-				pm_ring_delete(
-				    r, (void *)((char *)r->base + pd->tx_ofs),
-				    m->nslots);
-			if (pd->rx_ofs)
-				pm_ring_delete(
-				    r, (void *)((char *)r->base + pd->rx_ofs),
-				    m->nslots);
+			struct netmap_ring *tx =
+			    pm_region_ring_at(r, m->dir[k][d].tx_ofs, nslots);
+			struct netmap_ring *rx =
+			    pm_region_ring_at(r, m->dir[k][d].rx_ofs, nslots);
+			if (tx)
+				pm_ring_delete(r, tx, nslots, m->owner);
+			if (rx)
+				pm_ring_delete(r, rx, nslots, m->owner);
 		}
 	}
+	if (m->owner)
+		pm_region_disown(r, m->owner);
 	memset(m, 0, sizeof(*m));
+}
+
+/* A pipe neither of whose ends is open anywhere: its processes died. */
+static bool pipe_dead(struct pm_region *r, int i)
+{
+	return r->meta->pipes[i].ends && !end_open(r, i, MASTER) &&
+	       !end_open(r, i, SLAVE);
+}
+
+static void pipe_reclaim(struct pm_region *r, int i)
+{
+	pm_log("pipe %.*s: its processes died, freeing it",
+	       (int)sizeof(r->meta->pipes[i].name), r->meta->pipes[i].name);
+	pipe_free_rings(r, &r->meta->pipes[i]);
+	end_release(r, i, MASTER);
+	end_release(r, i, SLAVE);
+}
+
+/* A free slot of the table, after reclaiming the dead pipes. */
+static int pipe_slot(struct pm_region *r)
+{
+	int free_slot = -ENOSPC;
+
+	for (int i = PM_MAX_PIPES - 1; i >= 0; i--) {
+		if (pipe_dead(r, i))
+			pipe_reclaim(r, i);
+		if (!r->meta->pipes[i].ends)
+			free_slot = i;
+	}
+	return free_slot;
 }
 
 /* A new pipe: the tx and rx rings of both directions of each ring pair. */
@@ -105,11 +173,13 @@ static int pipe_create(struct pm_region *r, struct pm_pipe_meta *m,
 	snprintf(m->name, sizeof(m->name), "%s", canon);
 	m->nrings = nrings;
 	m->nslots = nslots;
+	m->owner = pm_region_new_owner(r);
 	for (uint32_t k = 0; k < nrings; k++) {
 		for (int d = 0; d < 2; d++) {
-			struct netmap_ring *tx = pm_ring_new(r, nslots);
+			struct netmap_ring *tx =
+			    pm_ring_new(r, nslots, m->owner);
 			struct netmap_ring *rx =
-			    tx ? pm_ring_new(r, nslots) : NULL;
+			    tx ? pm_ring_new(r, nslots, m->owner) : NULL;
 			struct pm_pipe_dir *pd = &m->dir[k][d];
 			if (tx)
 				pd->tx_ofs = pm_region_offset(r, tx);
@@ -146,16 +216,17 @@ static int pipe_configure(struct pm_port *p, const struct pm_bind_req *req)
 	err = pm_region_get(PM_GLOBAL_MEM_ID, &p->mem);
 	if (err)
 		return err;
-	/* an existing pipe has its geometry; a new one takes the request's */
+	/* a live pipe has its geometry; a new one takes the request's */
 	pm_region_lock(p->mem);
-	struct pm_pipe_meta *m = pipe_find(p->mem, canon);
+	int i = pipe_find(p->mem, canon);
+	struct pm_pipe_meta *m =
+	    i >= 0 && !pipe_dead(p->mem, i) ? &p->mem->meta->pipes[i] : NULL;
 	for (int d = 0; d < 2; d++) {
-		p->nrings[d] =
-		    m ? m->nrings
-		      : pm_count(req->nrings[d], 1, 1, PM_PIPE_MAX_RINGS);
-		p->nslots[d] = m ? m->nslots
-				 : pm_count(req->nslots[d], pm_default_slots(),
-					    PM_MIN_SLOTS, PM_MAX_SLOTS);
+		p->nrings[d] = pm_count(m ? m->nrings : req->nrings[d], 1, 1,
+					PM_PIPE_MAX_RINGS);
+		p->nslots[d] =
+		    pm_count(m ? m->nslots : req->nslots[d], pm_default_slots(),
+			     PM_MIN_SLOTS, PM_MAX_SLOTS);
 		p->nhost[d] = 0;
 	}
 	pm_region_unlock(p->mem);
@@ -167,24 +238,10 @@ static int pipe_configure(struct pm_port *p, const struct pm_bind_req *req)
 	return 0;
 }
 
-/* Is an end's name bound: is the end open in some process? */
-static bool end_open(const struct pm_region *r, const char *canon, int end)
-{
-	struct sockaddr_un sun;
-	socklen_t len = end_address(r, canon, end, &sun);
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	bool in_use = fd >= 0 && bind(fd, (struct sockaddr *)&sun, len) < 0 &&
-		      errno == EADDRINUSE;
-
-	if (fd >= 0)
-		pm_libc.close(fd);
-	return in_use;
-}
-
 /*
- * Our socket goes first; the end is released only if that left its name
- * free (a forked child may still hold the same socket and use the end),
- * and the pipe with it once neither end is open anywhere.
+ * Our socket goes first; the end is released only if that left it unheld
+ * (a forked child may still hold the same socket and use the end), and
+ * the pipe with it once neither end is open anywhere.
  */
 static void pipe_detach(struct pm_port *p)
 {
@@ -198,10 +255,14 @@ static void pipe_detach(struct pm_port *p)
 	m = pp->meta;
 	if (m) {
 		pm_region_lock(p->mem);
-		if (!end_open(p->mem, m->name, pp->end))
-			m->ends &= ~(1u << pp->end);
-		if (m->ends && !end_open(p->mem, m->name, !pp->end))
-			m->ends &= ~(1u << !pp->end); /* its process died */
+		for (int e = 0; e < 2; e++) {
+			int end = e ? !pp->end : pp->end; /* ours, then peer */
+			if ((m->ends & (1u << end)) &&
+			    !end_open(p->mem, pp->index, end)) {
+				m->ends &= ~(1u << end); /* its process died */
+				end_release(p->mem, pp->index, end);
+			}
+		}
 		if (!m->ends)
 			pipe_free_rings(p->mem, m);
 		pm_region_unlock(p->mem);
@@ -210,49 +271,47 @@ static void pipe_detach(struct pm_port *p)
 	p->priv = NULL;
 }
 
-/* Claims our end: its socket's name is free unless a live process has it. */
-static int claim_end(struct pm_port *p, struct pipe_port *pp, const char *canon)
+/* Claims our end: its socket is free unless a live process has it. */
+static int claim_end(struct pm_port *p, struct pipe_port *pp)
 {
-	struct sockaddr_un sun;
-	socklen_t len = end_address(p->mem, canon, pp->end, &sun);
+	char name[64];
 
-	pp->peer_len = end_address(p->mem, canon, !pp->end, &pp->peer);
+	pp->peer_len = end_address(p->mem, pp->index, !pp->end, &pp->peer);
 	if (p->adopt_fd >= 0) { /* a received descriptor: the end's socket */
 		pp->sock = fcntl(p->adopt_fd, F_DUPFD_CLOEXEC, 0);
 		return pp->sock < 0 ? -errno : 0;
 	}
-	pp->sock =
-	    socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (pp->sock < 0)
-		return -errno;
-	if (bind(pp->sock, (struct sockaddr *)&sun, len) < 0) {
+	end_name(p->mem, pp->index, pp->end, name, sizeof(name));
+	pp->sock = pm_shrx_claim(name);
+	if (pp->sock == -EBUSY)
 		pm_log("%s: this end is open in another process", p->name);
-		return errno == EADDRINUSE ? -EBUSY : -errno;
-	}
-	return 0;
+	return pp->sock < 0 ? pp->sock : 0;
 }
 
 static void wire_rings(struct pm_port *p, struct pipe_port *pp)
 {
 	struct pm_pipe_meta *m = pp->meta;
 
-	for (uint32_t k = 0; k < m->nrings; k++) {
+	for (uint32_t k = 0; k < p->nrings[PM_TX]; k++) {
 		/* our tx ring feeds direction [end]; our rx ring is the
 		 * other direction's receiving side */
 		struct pm_pipe_dir *out = &m->dir[k][pp->end];
 		struct pm_pipe_dir *in = &m->dir[k][!pp->end];
 		struct pm_kring *tx = &p->rings[PM_TX][k];
 		struct pm_kring *rx = &p->rings[PM_RX][k];
-		uint32_t cons_out = atomic_load(&out->cons);
+		uint32_t cons_out = atomic_load(&out->cons) % p->nslots[PM_TX];
 
 		/* tx owns up to the slot before what the peer released */
 		pm_kring_init(tx, p, PM_TX, k,
-			      (void *)((char *)p->mem->base + out->tx_ofs),
-			      atomic_load(&out->prod),
-			      (cons_out ? cons_out : m->nslots) - 1);
+			      pm_region_ring_at(p->mem, out->tx_ofs,
+					p->nslots[PM_TX]),
+			      atomic_load(&out->prod) % p->nslots[PM_TX],
+			      (cons_out ? cons_out : p->nslots[PM_TX]) - 1);
 		pm_kring_init(rx, p, PM_RX, k,
-			      (void *)((char *)p->mem->base + in->rx_ofs),
-			      atomic_load(&in->cons), atomic_load(&in->prod));
+			      pm_region_ring_at(p->mem, in->rx_ofs,
+					p->nslots[PM_RX]),
+			      atomic_load(&in->cons) % p->nslots[PM_RX],
+			      atomic_load(&in->prod) % p->nslots[PM_RX]);
 		tx->priv = out;
 		rx->priv = in;
 		tx->wait_fd = rx->wait_fd = pp->sock;
@@ -260,11 +319,52 @@ static void wire_rings(struct pm_port *p, struct pipe_port *pp)
 	}
 }
 
+/*
+ * The pipe's slot: found (a dead pipe of that name is reclaimed: a new
+ * opener gets fresh rings), or made.  Region lock held.
+ */
+static int pipe_open_slot(struct pm_port *p, const char *canon, bool *made)
+{
+	struct pm_region *r = p->mem;
+	int i = pipe_find(r, canon);
+
+	*made = false;
+	if (i >= 0 && p->adopt_fd < 0 && pipe_dead(r, i)) {
+		pipe_reclaim(r, i);
+		i = -1;
+	}
+	if (i >= 0 || p->adopt_fd >= 0)
+		return i >= 0 ? i : -ENXIO;
+	i = pipe_slot(r);
+	if (i < 0)
+		return i;
+	*made = true;
+	int err = pipe_create(r, &r->meta->pipes[i], canon, p->nrings[PM_TX],
+			      p->nslots[PM_TX]);
+	return err ? err : i;
+}
+
+/* Its geometry, from shared memory, must be what we made krings for. */
+static bool same_geometry(const struct pm_port *p, const struct pm_pipe_meta *m)
+{
+	bool ok =
+	    m->nrings == p->nrings[PM_TX] && m->nslots == p->nslots[PM_TX];
+
+	for (uint32_t k = 0; ok && k < m->nrings; k++)
+		for (int d = 0; d < 2; d++)
+			ok = ok &&
+			     pm_region_ring_at(p->mem, m->dir[k][d].tx_ofs,
+					       m->nslots) &&
+			     pm_region_ring_at(p->mem, m->dir[k][d].rx_ofs,
+					       m->nslots);
+	return ok;
+}
+
 static int pipe_attach(struct pm_port *p)
 {
 	char parent[NETMAP_REQ_IFNAMSIZ], canon[NETMAP_REQ_IFNAMSIZ];
 	struct pipe_port *pp = calloc(1, sizeof(*pp));
-	struct pm_pipe_meta *m;
+	bool made;
 	int err;
 
 	if (!pp)
@@ -273,30 +373,23 @@ static int pipe_attach(struct pm_port *p)
 	pp->sock = -1;
 	parse_name(p->name, parent, sizeof(parent), &pp->end, canon,
 		   sizeof(canon));
-	err = claim_end(p, pp, canon);
-	if (err)
-		goto fail;
 	pm_region_lock(p->mem);
-	m = pipe_find(p->mem, canon);
-	if (!m) {
-		for (int i = 0; i < PM_MAX_PIPES && !m; i++)
-			if (!p->mem->meta->pipes[i].ends)
-				m = &p->mem->meta->pipes[i];
-		err = !m ? -ENOSPC
-			 : pipe_create(p->mem, m, canon, p->nrings[PM_TX],
-				       p->nslots[PM_TX]);
-	}
-	if (!err) {
-		m->ends |= 1u << pp->end;
-		pp->meta = m;
-		wire_rings(p, pp);
+	pp->index = err = pipe_open_slot(p, canon, &made);
+	if (err >= 0) {
+		struct pm_pipe_meta *m = &p->mem->meta->pipes[pp->index];
+		err = same_geometry(p, m) ? claim_end(p, pp) : -EBUSY;
+		if (!err) {
+			m->ends |= 1u << pp->end;
+			pp->meta = m;
+			p->owner = m->owner;
+			wire_rings(p, pp);
+		} else if (made) {
+			pipe_free_rings(p->mem, m);
+		}
 	}
 	pm_region_unlock(p->mem);
 	if (err)
-		goto fail;
-	return 0;
-fail:
-	pipe_detach(p);
+		pipe_detach(p);
 	return err;
 }
 
@@ -443,26 +536,24 @@ static struct pm_shared_reg *pipe_shared_reg(struct pm_port *p)
 	return &pp->meta->reg[pp->end];
 }
 
-/* "/pipe/x{N/M" or ".../S": that end of the pipe x{N in region @r. */
+/* "pipe.I.M" or ".S": that end of pipe I of region @r. */
 static int pipe_adopt(struct pm_region *r, const char *what, char *name,
 		      size_t len, struct pm_shared_reg *reg)
 {
-	size_t n = strlen(what);
-	int err = -ENXIO;
+	int i, n = 0, err = -ENXIO;
+	char e;
 
-	if (strncmp(what, "/pipe/", 6) != 0 || n < 9 || what[n - 2] != '/' ||
-	    (what[n - 1] != 'M' && what[n - 1] != 'S'))
+	if (sscanf(what, "pipe.%d.%c%n", &i, &e, &n) != 2 || what[n] || i < 0 ||
+	    i >= PM_MAX_PIPES || (e != 'M' && e != 'S'))
 		return -EINVAL;
-	int end = what[n - 1] == 'M' ? MASTER : SLAVE;
-	char canon[NETMAP_REQ_IFNAMSIZ];
-	snprintf(canon, sizeof(canon), "%.*s", (int)(n - 8), what + 6);
+	int end = e == 'M' ? MASTER : SLAVE;
 	pm_region_lock(r);
-	struct pm_pipe_meta *m = pipe_find(r, canon);
-	if (m) {
+	struct pm_pipe_meta *m = &r->meta->pipes[i];
+	if (m->ends) {
 		*reg = m->reg[end];
-		snprintf(name, len, "%s", canon);
+		snprintf(name, len, "%.*s", (int)sizeof(m->name), m->name);
 		name[strcspn(name, "{")] = end == MASTER ? '{' : '}';
-		err = 0;
+		err = strpbrk(name, "{}") ? 0 : -ENXIO;
 	}
 	pm_region_unlock(r);
 	return err;

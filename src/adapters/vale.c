@@ -80,12 +80,14 @@ static int switch_slot(struct pm_region *reg, const char *sw, bool create)
 	return free_slot;
 }
 
-/* The port's owner: its wake-up socket's name. */
+/* The port's owner: its wake-up socket, NETNS.memID.vale.I. */
 static void owner_name(const struct pm_region *r, int index, char *buf,
 		       size_t len)
 {
-	snprintf(buf, len, "pktmap%.40s/vale/%d", r->name, index);
+	snprintf(buf, len, "%.40s.vale.%d", r->name, index);
 }
+
+static bool port_held(struct pm_port *p, int index);
 
 /* ---- configure, attach, detach ---------------------------------------- */
 
@@ -121,13 +123,16 @@ static int vale_configure(struct pm_port *p, const struct pm_bind_req *req)
 					PM_MIN_SLOTS, PM_MAX_SLOTS);
 		p->nhost[d] = 0;
 	}
-	/* an existing port keeps its geometry */
+	/* an existing port keeps its geometry (checked again at attach) */
 	pm_region_lock(p->mem);
 	for (int i = 0; i < PM_VALE_PORTS; i++) {
 		struct pm_vale_port *m = port_meta(p, i);
-		if (strcmp(m->name, req->name) == 0) {
-			p->nrings[PM_TX] = p->nrings[PM_RX] = m->nrings;
-			p->nslots[PM_TX] = p->nslots[PM_RX] = m->nslots;
+		if (strncmp(m->name, req->name, sizeof(m->name)) == 0 &&
+		    (m->persistent || port_held(p, i))) {
+			p->nrings[PM_TX] = p->nrings[PM_RX] =
+			    pm_count(m->nrings, 1, 1, PM_VALE_MAX_RINGS);
+			p->nslots[PM_TX] = p->nslots[PM_RX] =
+			    pm_count(m->nslots, 1, PM_MIN_SLOTS, PM_MAX_SLOTS);
 		}
 	}
 	pm_region_unlock(p->mem);
@@ -176,28 +181,37 @@ static void set_active(struct pm_port *p, struct pm_vale_port *m, bool on)
 /*
  * The entry's seq turns even first: a sender that takes one of its rings
  * afterwards sees it and goes away; one that took a ring before finishes
- * its run (drained, a bounded wait) before the rings are freed.
+ * its run (drained, a bounded wait) before the rings are freed, exactly
+ * once, with its own buffers only.
  */
 static void free_port(struct pm_port *p, struct pm_vale_port *m)
 {
-	uint32_t seq = atomic_load(&m->seq), n = m->nrings;
+	uint32_t seq = atomic_load(&m->seq);
+	uint32_t nrings = m->nrings, nslots = m->nslots;
+	char owner[64];
 
 	atomic_store(&m->seq, seq + (seq & 1));
 	set_active(p, m, false);
-	for (uint32_t k = 0; k < n && k < PM_VALE_MAX_RINGS; k++)
+	for (uint32_t k = 0; k < nrings && k < PM_VALE_MAX_RINGS; k++)
 		pm_shrx_drain(&m->rx[k]);
-	for (uint32_t k = 0; k < n && k < PM_VALE_MAX_RINGS; k++) {
-		pm_ring_delete(p->mem,
-			       (void *)((char *)p->mem->base + m->tx_ofs[k]),
-			       m->nslots);
-		pm_ring_delete(
-		    p->mem, (void *)((char *)p->mem->base + m->rx[k].ring_ofs),
-		    m->nslots);
+	for (uint32_t k = 0; k < nrings && k < PM_VALE_MAX_RINGS; k++) {
+		struct netmap_ring *tx =
+		    pm_region_ring_at(p->mem, m->tx_ofs[k], nslots);
+		struct netmap_ring *rx =
+		    pm_region_ring_at(p->mem, m->rx[k].ring_ofs, nslots);
+		if (tx)
+			pm_ring_delete(p->mem, tx, nslots, m->owner);
+		if (rx)
+			pm_ring_delete(p->mem, rx, nslots, m->owner);
 	}
+	if (m->owner)
+		pm_region_disown(p->mem, m->owner);
 	/* the rings' locks stay: see struct pm_shrx */
 	seq = atomic_load(&m->seq);
 	memset(m, 0, offsetof(struct pm_vale_port, rx));
 	atomic_store(&m->seq, seq);
+	owner_name(p->mem, (int)(m - port_meta(p, 0)), owner, sizeof(owner));
+	pm_shrx_release(owner);
 }
 
 static int new_port(struct pm_port *p, struct pm_vale_port *m)
@@ -210,14 +224,16 @@ static int new_port(struct pm_port *p, struct pm_vale_port *m)
 	snprintf(m->name, sizeof(m->name), "%s", p->name);
 	m->nrings = p->nrings[PM_TX];
 	m->nslots = p->nslots[PM_TX];
+	m->owner = pm_region_new_owner(p->mem);
 	owner_name(p->mem, (int)(m - port_meta(p, 0)), owner, sizeof(owner));
 	for (uint32_t k = 0; k < m->nrings; k++) {
-		struct netmap_ring *tx = pm_ring_new(p->mem, m->nslots);
+		struct netmap_ring *tx =
+		    pm_ring_new(p->mem, m->nslots, m->owner);
 		struct netmap_ring *rx =
-		    tx ? pm_ring_new(p->mem, m->nslots) : NULL;
+		    tx ? pm_ring_new(p->mem, m->nslots, m->owner) : NULL;
 		if (!rx) {
 			if (tx)
-				pm_ring_delete(p->mem, tx, m->nslots);
+				pm_ring_delete(p->mem, tx, m->nslots, m->owner);
 			m->nrings = k;
 			free_port(p, m);
 			return -ENOMEM;
@@ -231,7 +247,36 @@ static int new_port(struct pm_port *p, struct pm_vale_port *m)
 	return 0;
 }
 
-/* Claims the port: its socket's name is free unless a live owner has it. */
+/*
+ * A persistent port nobody holds may come from a killed application that
+ * scribbled on its rings: its slots get back buffers of its own, and a
+ * buffer a slot lost comes back when the port goes.
+ */
+static int mend_port(struct pm_port *p, struct pm_vale_port *m)
+{
+	int mended = 0, err = 0;
+
+	for (uint32_t k = 0; k < p->nrings[PM_TX] && err >= 0; k++) {
+		err = pm_region_mend_ring(
+		    p->mem,
+		    pm_region_ring_at(p->mem, m->tx_ofs[k], p->nslots[PM_TX]),
+		    p->nslots[PM_TX], m->owner);
+		mended += err > 0 ? err : 0;
+		if (err >= 0)
+			err = pm_region_mend_ring(
+			    p->mem,
+			    pm_region_ring_at(p->mem, m->rx[k].ring_ofs,
+					      p->nslots[PM_RX]),
+			    p->nslots[PM_RX], m->owner);
+		mended += err > 0 ? err : 0;
+	}
+	if (mended)
+		pm_log("%s: %d slots held buffers not its own", p->name,
+		       mended);
+	return err < 0 ? err : 0;
+}
+
+/* Claims the port: its socket is free unless a live owner has it. */
 static int claim(struct pm_port *p, struct vale_port *vp)
 {
 	char owner[64];
@@ -243,22 +288,37 @@ static int claim(struct pm_port *p, struct vale_port *vp)
 	return vp->sock < 0 ? vp->sock : 0;
 }
 
+/* Its geometry, from shared memory, must be what we made krings for. */
+static bool same_geometry(struct pm_port *p, const struct pm_vale_port *m)
+{
+	bool ok =
+	    m->nrings == p->nrings[PM_TX] && m->nslots == p->nslots[PM_TX];
+
+	for (uint32_t k = 0; ok && k < m->nrings; k++)
+		ok = pm_region_ring_at(p->mem, m->tx_ofs[k], m->nslots) &&
+		     pm_region_ring_at(p->mem, m->rx[k].ring_ofs, m->nslots) &&
+		     m->rx[k].nslots == m->nslots;
+	return ok;
+}
+
 static void wire_rings(struct pm_port *p, struct vale_port *vp)
 {
 	struct pm_vale_port *m = port_meta(p, vp->index);
+	uint32_t n = p->nslots[PM_RX];
 
-	for (uint32_t k = 0; k < m->nrings; k++) {
+	for (uint32_t k = 0; k < p->nrings[PM_TX]; k++) {
 		struct pm_kring *tx = &p->rings[PM_TX][k];
 		struct pm_kring *rx = &p->rings[PM_RX][k];
 		/* tx slots complete at the sender's sync: all free */
 		pm_kring_init(tx, p, PM_TX, k,
-			      (void *)((char *)p->mem->base + m->tx_ofs[k]), 0,
-			      m->nslots - 1);
-		pm_kring_init(
-		    rx, p, PM_RX, k,
-		    (void *)((char *)p->mem->base + m->rx[k].ring_ofs),
-		    atomic_load(&m->rx[k].hwcur),
-		    atomic_load(&m->rx[k].hwtail));
+			      pm_region_ring_at(p->mem, m->tx_ofs[k],
+						p->nslots[PM_TX]),
+			      0,
+			      p->nslots[PM_TX] - 1);
+		pm_kring_init(rx, p, PM_RX, k,
+			      pm_region_ring_at(p->mem, m->rx[k].ring_ofs, n),
+			      atomic_load(&m->rx[k].hwcur) % n,
+			      atomic_load(&m->rx[k].hwtail) % n);
 		rx->priv = &m->rx[k];
 		rx->wait_fd = vp->sock;
 		rx->wait_events = POLLIN;
@@ -294,34 +354,61 @@ static void vale_detach(struct pm_port *p)
 	p->priv = NULL;
 }
 
+/* A port whose owners all died goes: its slot, or its name, is free. */
+static void reclaim_port(struct pm_port *p, struct vale_port *vp, int i)
+{
+	pm_log("%s: its owner died, freeing it", port_meta(p, i)->name);
+	free_port(p, port_meta(p, i));
+	pm_region_lock(vp->registry);
+	vp->registry->meta->vale.switches[vp->sw].nports--;
+	pm_region_unlock(vp->registry);
+}
+
+/*
+ * The port's slot, or -1 if it has none, after reclaiming the ports whose
+ * owners were killed: a reused name gets fresh rings.  Region lock held.
+ */
+static int find_port(struct pm_port *p, struct vale_port *vp, int *free_slot)
+{
+	int found = -1;
+
+	*free_slot = -1;
+	for (int i = 0; i < PM_VALE_PORTS; i++) {
+		struct pm_vale_port *m = port_meta(p, i);
+		if (m->name[0] && !m->persistent && !port_held(p, i) &&
+		    p->adopt_fd < 0)
+			reclaim_port(p, vp, i);
+		if (strncmp(m->name, p->name, sizeof(m->name)) == 0)
+			found = i;
+		if (!m->name[0] && *free_slot < 0)
+			*free_slot = i;
+	}
+	return found;
+}
+
 static int vale_attach(struct pm_port *p)
 {
 	struct vale_port *vp = p->priv;
-	int free_slot = -1, err = 0;
+	int free_slot, err = 0;
 
 	pm_region_lock(p->mem);
-	for (int i = 0; i < PM_VALE_PORTS && vp->index < 0; i++) {
-		struct pm_vale_port *m = port_meta(p, i);
-		if (strcmp(m->name, p->name) == 0) {
-			vp->index = i;
-		} else if (m->name[0] && !m->persistent && !port_held(p, i)) {
-			free_port(p, m); /* its owner was killed */
-			pm_region_lock(vp->registry);
-			vp->registry->meta->vale.switches[vp->sw].nports--;
-			pm_region_unlock(vp->registry);
-		}
-		if (!m->name[0] && free_slot < 0)
-			free_slot = i;
-	}
+	vp->index = find_port(p, vp, &free_slot);
 	bool fresh = vp->index < 0;
+	if (!fresh && !same_geometry(p, port_meta(p, vp->index))) {
+		pm_region_unlock(p->mem);
+		vp->index = -1;
+		return -EBUSY; /* made again with another geometry meanwhile */
+	}
 	if (p->adopt_fd >= 0) { /* a received descriptor: its socket is ours */
 		err = fresh ? -ENXIO : 0;
 		fresh = false;
 		vp->sock = err ? -1 : fcntl(p->adopt_fd, F_DUPFD_CLOEXEC, 0);
 		if (!err && vp->sock < 0)
 			err = -errno;
-		if (!err)
+		if (!err) {
+			p->owner = port_meta(p, vp->index)->owner;
 			wire_rings(p, vp);
+		}
 		pm_region_unlock(p->mem);
 		return err;
 	}
@@ -329,10 +416,13 @@ static int vale_attach(struct pm_port *p)
 		vp->index = free_slot;
 		err = free_slot < 0 ? -ENOSPC
 				    : new_port(p, port_meta(p, free_slot));
+	} else if (!port_held(p, vp->index)) {
+		err = mend_port(p, port_meta(p, vp->index));
 	}
 	if (!err)
 		err = claim(p, vp);
 	if (!err) {
+		p->owner = port_meta(p, vp->index)->owner;
 		wire_rings(p, vp);
 		if (fresh) {
 			pm_region_lock(vp->registry);
@@ -367,18 +457,18 @@ static struct pm_shared_reg *vale_shared_reg(struct pm_port *p)
 	return &port_meta(p, ((struct vale_port *)p->priv)->index)->reg;
 }
 
-/* "/vale/N": port N of the switch whose region is @r. */
+/* "vale.N": port N of the switch whose region is @r. */
 static int vale_adopt(struct pm_region *r, const char *what, char *name,
 		      size_t len, struct pm_shared_reg *reg)
 {
 	int i, n = 0;
 
-	if (sscanf(what, "/vale/%d%n", &i, &n) != 1 || what[n] || i < 0 ||
+	if (sscanf(what, "vale.%d%n", &i, &n) != 1 || what[n] || i < 0 ||
 	    i >= PM_VALE_PORTS)
 		return -EINVAL;
 	pm_region_lock(r);
 	struct pm_vale_port *m = &r->meta->vale.ports[i];
-	snprintf(name, len, "%s", m->name);
+	snprintf(name, len, "%.*s", (int)sizeof(m->name), m->name);
 	*reg = m->reg;
 	pm_region_unlock(r);
 	return name[0] ? 0 : -ENXIO;
@@ -578,7 +668,8 @@ static struct pm_vale_newif *newif_find(struct pm_region *reg, const char *name)
 {
 	for (int i = 0; i < PM_VALE_NEWIFS; i++)
 		if (reg->meta->vale.newifs[i].name[0] &&
-		    strcmp(reg->meta->vale.newifs[i].name, name) == 0)
+		    strncmp(reg->meta->vale.newifs[i].name, name,
+			    NETMAP_REQ_IFNAMSIZ) == 0)
 			return &reg->meta->vale.newifs[i];
 	return NULL;
 }
@@ -642,10 +733,12 @@ static int do_newif_port(struct pm_region *reg, void *arg)
 {
 	struct newif_args *a = arg;
 	struct pm_vale_newif *n = newif_find(reg, a->name);
+	int sw = n ? n->sw : -1;
 
-	if (!n || n->sw < 0)
+	if (sw < 0 || sw >= PM_VALE_SWITCHES)
 		return -ENOENT;
-	snprintf(a->out, a->len, "%s:%s", reg->meta->vale.switches[n->sw].name,
+	snprintf(a->out, a->len, "%.*s:%.*s", NETMAP_REQ_IFNAMSIZ,
+		 reg->meta->vale.switches[sw].name, NETMAP_REQ_IFNAMSIZ,
 		 n->name);
 	return 0;
 }

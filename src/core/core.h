@@ -55,7 +55,7 @@ void pm_log_print(const char *func, const char *fmt, ...)
 #define PM_RING_TOTAL	 600
 #define PM_BUF_SIZE	 2048
 #define PM_BUF_TOTAL	 524288
-#define PM_REGION_META	 (1024 * 1024) /* bookkeeping before the netmap area */
+#define PM_REGION_META	 (4 * 1024 * 1024) /* bookkeeping, then netmap's */
 #define PM_GLOBAL_MEM_ID 1
 
 /*
@@ -87,6 +87,7 @@ struct pm_pipe_meta {
 	uint32_t ends;			/* ends registered: 1 master, 2 slave */
 	struct pm_shared_reg reg[2];	/* per end, for a descriptor passed */
 	uint32_t nrings, nslots;
+	uint32_t owner; /* of its buffers (pm_region_new_owner) */
 	struct pm_pipe_dir dir[PM_PIPE_MAX_RINGS][2]; /* [ring][from end] */
 };
 
@@ -115,7 +116,7 @@ struct pm_shrx {
 	uint32_t nslots;
 	_Atomic uint64_t drops; /* frames that found the ring full */
 	uint64_t ring_ofs;	/* the netmap ring, in the netmap area */
-	char owner[64];		/* the owner's abstract socket */
+	char owner[64];		/* the owner's socket, in the user's dir */
 } __attribute__((aligned(64)));
 
 struct pm_vale_port {
@@ -126,6 +127,7 @@ struct pm_vale_port {
 	uint32_t persistent;		/* made by NEWIF: outlives its users */
 	int32_t agent;			/* pid forwarding an attached NIC */
 	uint32_t nrings, nslots;
+	uint32_t owner; /* of its buffers */
 	uint64_t tx_ofs[PM_VALE_MAX_RINGS];
 	struct pm_shrx rx[PM_VALE_MAX_RINGS];
 };
@@ -165,6 +167,7 @@ struct pm_monitor {
 	char port[NETMAP_REQ_IFNAMSIZ]; /* the monitored port; empty: free */
 	uint32_t flags;			/* NR_MONITOR_RX, _TX, NR_ZCOPY_MON */
 	uint32_t nrings;
+	uint32_t owner;			     /* of its buffers */
 	struct pm_shrx rx[PM_MON_MAX_RINGS]; /* ring i watches rings i */
 };
 
@@ -182,6 +185,8 @@ struct pm_region_meta {
 	struct pm_vale_meta vale;
 	_Atomic uint32_t nmonitors; /* the syncs' fast path: 0, no monitor */
 	struct pm_monitor monitors[PM_MONITORS];
+	uint32_t owner_seq;		  /* the last owner given */
+	uint32_t buf_owner[PM_BUF_TOTAL]; /* who allocated each used buffer */
 };
 _Static_assert(sizeof(struct pm_region_meta) <= PM_REGION_META,
 	       "region bookkeeping outgrew its pages");
@@ -192,7 +197,7 @@ _Static_assert(sizeof(struct pm_region_meta) <= PM_REGION_META,
  */
 struct pm_region {
 	uint16_t mem_id;
-	char name[64]; /* of the shared memory object */
+	char name[64]; /* of its object in the user's directory */
 	int fd;
 	struct pm_region_meta *meta;
 	void *base;  /* the netmap area */
@@ -206,6 +211,10 @@ struct pm_region {
 	struct pm_region *next;
 };
 
+/* "/dev/shm/pktmap-EUID[/LEAF]": this user's directory, 0700, or in it. */
+int pm_user_path(char *buf, size_t len, const char *leaf);
+/* The region and the WHAT of a socket path DIR/NETNS.memID.WHAT of ours. */
+int pm_region_of_socket(const char *path, uint16_t *mem_id, const char **what);
 int pm_region_get(uint16_t mem_id, struct pm_region **out);
 void pm_region_put(struct pm_region *r);
 void pm_region_lock(struct pm_region *r);
@@ -215,10 +224,19 @@ void pm_region_free_if(struct pm_region *r, void *nifp);
 void pm_region_ref_if(struct pm_region *r, void *nifp);
 struct netmap_ring *pm_region_alloc_ring(struct pm_region *r);
 void pm_region_free_ring(struct pm_region *r, struct netmap_ring *ring);
+/*
+ * Buffers belong to an owner (a port or a shared entry), which frees only
+ * its own: a forged buf_idx frees nothing.  A new owner's number, unique
+ * in the region.
+ */
+uint32_t pm_region_new_owner(struct pm_region *r);
 int pm_region_alloc_bufs(struct pm_region *r, struct netmap_slot *slots,
-			 uint32_t n);
+			 uint32_t n, uint32_t owner);
 void pm_region_free_bufs(struct pm_region *r, const struct netmap_slot *slots,
-			 uint32_t n);
+			 uint32_t n, uint32_t owner);
+void pm_region_disown(struct pm_region *r, uint32_t owner);
+int pm_region_mend_ring(struct pm_region *r, struct netmap_ring *ring,
+			uint32_t nslots, uint32_t owner);
 void pm_region_info(const struct pm_region *r, struct nmreq_pools_info *pi);
 
 static inline size_t pm_region_offset(const struct pm_region *r, const void *p)
@@ -365,6 +383,7 @@ struct pm_port {
 	void *priv;	  /* the adapter's */
 	int adopt_fd;	  /* at attach: the received socket, else -1 */
 	size_t held;	  /* our hold on its rings (pm_holders_*), or 0 */
+	uint32_t owner;	  /* of its buffers: its own, or its shared entry's */
 	struct pm_port *next;
 };
 
@@ -396,9 +415,10 @@ void pm_kring_init(struct pm_kring *k, struct pm_port *p, enum pm_dir dir,
 		   uint32_t id, struct netmap_ring *ring, uint32_t hwcur,
 		   uint32_t hwtail);
 /* A ring of the region with a buffer in each slot; NULL if full. */
-struct netmap_ring *pm_ring_new(struct pm_region *r, uint32_t nslots);
+struct netmap_ring *pm_ring_new(struct pm_region *r, uint32_t nslots,
+				uint32_t owner);
 void pm_ring_delete(struct pm_region *r, struct netmap_ring *ring,
-		    uint32_t nslots);
+		    uint32_t nslots, uint32_t owner);
 
 /* ---- files --------------------------------------------------------------- */
 
@@ -416,6 +436,7 @@ struct pm_file {
 	uint32_t first[2], last[2]; /* bound rings: [first, last) */
 	uint64_t flags;		    /* nr_flags at register */
 	uint32_t extra_bufs;	    /* granted: the ni_bufs_head list */
+	uint32_t *extra;	    /* their indexes, sorted: what we free */
 	atomic_bool error;	    /* a ring was reinitialised: POLLERR */
 	pthread_mutex_t lock;	    /* one register at a time */
 	struct pm_file_id {
@@ -482,9 +503,15 @@ struct pm_piece;
 /* Sets up @x for @ring; its lock is kept if it was made before. */
 void pm_shrx_init(struct pm_shrx *x, struct pm_region *r,
 		  struct netmap_ring *ring, uint32_t nslots, const char *owner);
-/* The owner's wake-up socket, bound; -EBUSY if a live process has it. */
+/*
+ * Wake-up sockets: @owner names one in the user's directory.  claim binds
+ * it (-EBUSY if a live process has it; a dead one's is replaced), held
+ * tells if a live process has it, release removes it unless one does.
+ * Callers serialise them per region (the region's lock).
+ */
 int pm_shrx_claim(const char *owner);
 bool pm_shrx_held(const char *owner);
+void pm_shrx_release(const char *owner);
 /*
  * A writer holds the ring for a run of frames: begin takes it, add copies
  * a frame in (@flags added to its slots) and swap moves in the buffers of

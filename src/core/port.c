@@ -80,11 +80,12 @@ void pm_kring_init(struct pm_kring *k, struct pm_port *p, enum pm_dir dir,
 }
 
 /* A new ring with buffers in every slot: NULL when the region is full. */
-struct netmap_ring *pm_ring_new(struct pm_region *r, uint32_t nslots)
+struct netmap_ring *pm_ring_new(struct pm_region *r, uint32_t nslots,
+				uint32_t owner)
 {
 	struct netmap_ring *ring = pm_region_alloc_ring(r);
 
-	if (ring && pm_region_alloc_bufs(r, ring->slot, nslots) < 0) {
+	if (ring && pm_region_alloc_bufs(r, ring->slot, nslots, owner) < 0) {
 		pm_region_free_ring(r, ring);
 		ring = NULL;
 	}
@@ -92,9 +93,9 @@ struct netmap_ring *pm_ring_new(struct pm_region *r, uint32_t nslots)
 }
 
 void pm_ring_delete(struct pm_region *r, struct netmap_ring *ring,
-		    uint32_t nslots)
+		    uint32_t nslots, uint32_t owner)
 {
-	pm_region_free_bufs(r, ring->slot, nslots);
+	pm_region_free_bufs(r, ring->slot, nslots, owner);
 	pm_region_free_ring(r, ring);
 }
 
@@ -107,15 +108,20 @@ static void port_free_rings(struct pm_port *p)
 		     i++) {
 			struct pm_kring *k = &p->rings[d][i];
 			if (k->ring)
-				pm_ring_delete(p->mem, k->ring, k->nslots);
+				pm_ring_delete(p->mem, k->ring, k->nslots,
+					       p->owner);
 		}
 		free(p->rings[d]);
 		p->rings[d] = NULL;
 	}
+	if (!p->ops->own_rings && p->owner)
+		pm_region_disown(p->mem, p->owner);
 }
 
 static int port_alloc_rings(struct pm_port *p)
 {
+	if (!p->ops->own_rings)
+		p->owner = pm_region_new_owner(p->mem);
 	for (int d = 0; d < 2; d++) {
 		uint32_t n = pm_port_krings(p, d);
 		p->rings[d] =
@@ -125,7 +131,7 @@ static int port_alloc_rings(struct pm_port *p)
 		memset(p->rings[d], 0, n * sizeof(struct pm_kring));
 		for (uint32_t i = 0; !p->ops->own_rings && i < n; i++) {
 			struct netmap_ring *ring =
-			    pm_ring_new(p->mem, p->nslots[d]);
+			    pm_ring_new(p->mem, p->nslots[d], p->owner);
 			if (!ring)
 				return -ENOMEM;
 			/* netmap's initial state: tx owns all but one slot */
@@ -420,48 +426,75 @@ static int make_nifp(struct pm_file *f)
 	return 0;
 }
 
+static int cmp_index(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint32_t *buf_link(struct pm_region *r, uint32_t idx)
+{
+	return (uint32_t *)((char *)r->base + r->buf_ofs +
+			    (size_t)idx * r->buf_size);
+}
+
 /*
  * Extra buffers: a list through each buffer's first 32-bit word, starting
- * at ni_bufs_head, 0-terminated.  All of them or none.
+ * at ni_bufs_head, 0-terminated.  All of them or none.  Which ones were
+ * granted is kept here, out of the application's reach.
  */
 static void alloc_extra_bufs(struct pm_file *f, uint32_t n)
 {
 	struct pm_region *r = f->port->mem;
 	/* the count is the caller's: no more than the pool could give */
-	struct netmap_slot *s =
-	    n && n < r->buf_total ? calloc(n, sizeof(*s)) : NULL;
+	bool fits = n && n < r->buf_total;
+	struct netmap_slot *s = fits ? calloc(n, sizeof(*s)) : NULL;
+	uint32_t *granted = fits ? malloc(n * sizeof(*granted)) : NULL;
 
-	if (!s || pm_region_alloc_bufs(r, s, n) < 0) {
+	if (!s || !granted ||
+	    pm_region_alloc_bufs(r, s, n, f->port->owner) < 0) {
 		if (n)
 			pm_log("%s: no %u extra buffers", f->port->name, n);
 		free(s);
+		free(granted);
 		return;
 	}
-	for (uint32_t i = 0; i < n; i++)
-		*(uint32_t *)((char *)r->base + r->buf_ofs +
-			      (size_t)s[i].buf_idx * r->buf_size) =
-		    i + 1 < n ? s[i + 1].buf_idx : 0;
+	for (uint32_t i = 0; i < n; i++) {
+		*buf_link(r, s[i].buf_idx) = i + 1 < n ? s[i + 1].buf_idx : 0;
+		granted[i] = s[i].buf_idx;
+	}
+	qsort(granted, n, sizeof(*granted), cmp_index);
 	f->nifp->ni_bufs_head = s[0].buf_idx;
 	f->extra_bufs = n;
+	f->extra = granted;
 	free(s);
 }
 
 /*
- * Frees the list as the application left it: it may have swapped buffers
- * in and out.  Bogus links end the walk; a cycle cannot outlast the pool.
+ * Frees the granted buffers still in the list as the application left it.
+ * The list is only read, at most as many links as were granted: a link
+ * naming a buffer not granted to this file (another port's, one swapped in
+ * from a ring) frees nothing here.  Granted buffers the list lost are the
+ * port's, recovered when the port goes (pm_region_disown).
  */
 static void free_extra_bufs(struct pm_file *f)
 {
 	struct pm_region *r = f->port->mem;
-	uint32_t idx = f->nifp->ni_bufs_head;
+	uint32_t n = f->extra_bufs, got = 0;
+	struct netmap_slot *s = n ? calloc(n, sizeof(*s)) : NULL;
+	uint32_t idx = s ? f->nifp->ni_bufs_head : 0;
 
-	for (uint32_t n = 0; idx >= 2 && idx < r->buf_total && n < r->buf_total;
-	     n++) {
-		struct netmap_slot s = {.buf_idx = idx};
-		idx = *(uint32_t *)((char *)r->base + r->buf_ofs +
-				    (size_t)idx * r->buf_size);
-		pm_region_free_bufs(r, &s, 1);
+	for (uint32_t k = 0; k < n && idx >= 2 && idx < r->buf_total; k++) {
+		if (bsearch(&idx, f->extra, n, sizeof(idx), cmp_index))
+			s[got++].buf_idx = idx;
+		idx = *(volatile uint32_t *)buf_link(r, idx);
 	}
+	pm_region_free_bufs(r, s, got, f->port->owner);
+	free(s);
+	free(f->extra);
+	f->extra = NULL;
+	f->extra_bufs = 0;
 }
 
 /* A received descriptor's file shares the sender's netmap_if. */
@@ -541,38 +574,30 @@ int pm_file_socket(struct pm_file *f)
 /*
  * A descriptor registered by another process and passed by SCM_RIGHTS:
  * for a port in shared memory it is the port's wake-up socket, whose
- * abstract name, pktmap<region>/<what>, says which port.  The file made
- * here binds what the sender bound and shares its netmap_if.
+ * name, DIR/NETNS.memID.WHAT in our user's directory, says which port.
+ * The file made here binds what the sender bound and shares its netmap_if.
  */
 struct pm_file *pm_file_adopt(int fd)
 {
 	const struct pm_adapter_ops *kinds[] = {&pm_vale_ops, &pm_pipe_ops};
-	struct sockaddr_un sun;
-	socklen_t len = sizeof(sun);
-	char sock[sizeof(sun.sun_path)], name[NETMAP_REQ_IFNAMSIZ];
-	unsigned uid, mem_id;
-	unsigned long ns;
-	int at = 0;
+	struct sockaddr_un sun = {0};
+	socklen_t len = sizeof(sun) - 1;
+	char name[NETMAP_REQ_IFNAMSIZ];
+	const char *what;
+	uint16_t mem_id;
 
 	if (getsockname(fd, (struct sockaddr *)&sun, &len) < 0 ||
 	    sun.sun_family != AF_UNIX ||
 	    len <= offsetof(struct sockaddr_un, sun_path) + 1 ||
-	    sun.sun_path[0] != '\0')
-		return NULL;
-	len -= offsetof(struct sockaddr_un, sun_path) + 1;
-	memcpy(sock, sun.sun_path + 1, len);
-	sock[len] = '\0';
-	if (sscanf(sock, "pktmap/pktmap.%u.%lu.mem%u%n", &uid, &ns, &mem_id,
-		   &at) != 3 ||
-	    !at || mem_id > UINT16_MAX)
+	    pm_region_of_socket(sun.sun_path, &mem_id, &what) < 0)
 		return NULL;
 	struct pm_region *r;
-	if (pm_region_get((uint16_t)mem_id, &r))
+	if (pm_region_get(mem_id, &r))
 		return NULL;
 	struct pm_file *f = NULL;
 	struct pm_shared_reg reg;
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (kinds[i]->adopt(r, sock + at, name, sizeof(name), &reg) < 0)
+		if (kinds[i]->adopt(r, what, name, sizeof(name), &reg) < 0)
 			continue;
 		struct pm_bind_req req = {
 		    .name = name,

@@ -7,8 +7,10 @@
  * go; the owner drains it without a lock.  Writers trust nothing of the
  * ring: not its place, its size, its pointers nor its slots.  The owner sleeps
  * as netmap's need-kick protocol has it: it sets a flag before sleeping, and
- * the writer that sees the flag sends one datagram to the owner's abstract
- * socket, which poll waits on.  With no sleeper there is no system call.
+ * the writer that sees the flag sends one datagram to the owner's socket,
+ * which poll waits on.  With no sleeper there is no system call.  The
+ * sockets are files in the user's 0700 directory: no other user can bind,
+ * squat or flood them.
  */
 #include "core.h"
 
@@ -17,17 +19,26 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #define PM_SHRX_LOCK_MADE 0x6c6f636bu /* "lock" */
 
+/*
+ * @name's socket in the user's directory; 0 if @name is no plain name
+ * (it may come from shared memory: a kick never leaves the directory).
+ */
 static socklen_t kick_address(const char *name, struct sockaddr_un *sun)
 {
+	char plain[sizeof(((struct pm_shrx *)0)->owner)];
+
+	snprintf(plain, sizeof(plain), "%s", name);
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-			   (size_t)snprintf(sun->sun_path + 1,
-					    sizeof(sun->sun_path) - 1, "%s",
-					    name));
+	if (!plain[0] || plain[0] == '.' || strchr(plain, '/') ||
+	    pm_user_path(sun->sun_path, sizeof(sun->sun_path), plain) < 0)
+		return 0;
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+			   strlen(sun->sun_path) + 1);
 }
 
 void pm_shrx_init(struct pm_shrx *x, struct pm_region *r,
@@ -50,29 +61,58 @@ void pm_shrx_init(struct pm_shrx *x, struct pm_region *r,
 	x->lock_made = PM_SHRX_LOCK_MADE;
 }
 
+/* Does a live socket have that address?  A dead one's refuses. */
+static bool address_held(const struct sockaddr_un *sun, socklen_t len)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool held =
+	    fd >= 0 && connect(fd, (const struct sockaddr *)sun, len) == 0;
+
+	if (fd >= 0)
+		pm_libc.close(fd);
+	return held;
+}
+
 int pm_shrx_claim(const char *owner)
 {
 	struct sockaddr_un sun;
 	socklen_t len = kick_address(owner, &sun);
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int err = 0;
 
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
-		int err = errno == EADDRINUSE ? -EBUSY : -errno;
-		pm_libc.close(fd);
-		return err;
+	if (!len)
+		err = -EINVAL;
+	else if (fd < 0)
+		err = -errno;
+	else if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
+		err = errno == EADDRINUSE ? -EBUSY : -errno;
+		/* a socket file its dead owner left: ours now */
+		if (err == -EBUSY && !address_held(&sun, len) &&
+		    unlink(sun.sun_path) == 0)
+			err = bind(fd, (struct sockaddr *)&sun, len) < 0
+				  ? (errno == EADDRINUSE ? -EBUSY : -errno)
+				  : 0;
 	}
-	return fd;
+	if (err && fd >= 0)
+		pm_libc.close(fd);
+	return err ? err : fd;
 }
 
 bool pm_shrx_held(const char *owner)
 {
-	int fd = pm_shrx_claim(owner);
+	struct sockaddr_un sun;
+	socklen_t len = kick_address(owner, &sun);
 
-	if (fd >= 0)
-		pm_libc.close(fd);
-	return fd == -EBUSY;
+	return len && address_held(&sun, len);
+}
+
+void pm_shrx_release(const char *owner)
+{
+	struct sockaddr_un sun;
+	socklen_t len = kick_address(owner, &sun);
+
+	if (len && !address_held(&sun, len))
+		unlink(sun.sun_path);
 }
 
 static void kick(struct pm_shrx *x)
@@ -91,7 +131,9 @@ static void kick(struct pm_shrx *x)
 	memcpy(owner, x->owner, sizeof(owner)); /* shared: maybe unterminated */
 	owner[sizeof(owner) - 1] = '\0';
 	len = kick_address(owner, &sun);
-	sendto(sender, "", 1, MSG_DONTWAIT, (struct sockaddr *)&sun, len);
+	if (len)
+		sendto(sender, "", 1, MSG_DONTWAIT, (struct sockaddr *)&sun,
+		       len);
 }
 
 /*

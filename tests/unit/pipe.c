@@ -281,8 +281,8 @@ static void test_nothing_left(void)
 	char path[96];
 
 	CHECK_OK(stat("/proc/self/ns/net", &ns), "our network namespace");
-	snprintf(path, sizeof(path), "/dev/shm/pktmap.%u.%lu.mem1",
-		 (unsigned)getuid(), (unsigned long)ns.st_ino);
+	snprintf(path, sizeof(path), "/dev/shm/pktmap-%u/%lu.mem1",
+		 (unsigned)geteuid(), (unsigned long)ns.st_ino);
 	CHECK(access(path, F_OK) != 0, "%s is gone after the last close", path);
 }
 

@@ -389,8 +389,8 @@ int main(int argc, char **argv)
 	close_port(&c);
 
 	CHECK_OK(stat("/proc/self/ns/net", &ns), "our network namespace");
-	snprintf(path, sizeof(path), "/dev/shm/pktmap.%u.%lu.mem2",
-		 (unsigned)getuid(), (unsigned long)ns.st_ino);
+	snprintf(path, sizeof(path), "/dev/shm/pktmap-%u/%lu.mem2",
+		 (unsigned)geteuid(), (unsigned long)ns.st_ino);
 	CHECK(access(path, F_OK) != 0, "the switch's memory is gone");
 	printf("vale: all checks passed\n");
 	return 0;
