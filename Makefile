@@ -78,7 +78,7 @@ $(B)/san/%.o: %.c $(wildcard src/*/*.h) $(wildcard include/*.h include/net/*.h)
 
 $(B)/lib/libpktmap.so: $(LIB_OBJ) $(MAP)
 	@mkdir -p $(@D)
-	$(CC) -shared -o $@ $(LIB_OBJ) -Wl,--version-script=$(MAP) \
+	$(CC) $(LDFLAGS) -shared -o $@ $(LIB_OBJ) -Wl,--version-script=$(MAP) \
 		-Wl,-soname,libpktmap.so.0 $(LIBS)
 	ln -sf libpktmap.so $(B)/lib/libpktmap.so.0
 
@@ -92,7 +92,7 @@ $(B)/lib/libpktmap-san.a: $(LIB_SAN_OBJ)
 
 $(B)/bin/%: tools/%/*.c $(TOOL_LIB) $(wildcard tools/lib/*.h) $(B)/lib/libpktmap.so
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itools/lib -DPKTMAP_VERSION=\"$(VERSION)\" -o $@ \
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itools/lib -DPKTMAP_VERSION=\"$(VERSION)\" -o $@ \
 		$(filter %.c,$^) -L$(B)/lib -lpktmap $(RPATH) $(LIBS) -lpcap -lm
 
 .SECONDEXPANSION:
@@ -214,7 +214,7 @@ endif
 
 # Debian packages built from a copy of the tree (the repository stays clean)
 # and tried in a scratch root: scripts/package-test.
-package-test: build-deps
+package-test: deps
 	scripts/package-test
 
 format:
