@@ -3,7 +3,11 @@
 #   make            library, tools, examples and test programs into build/
 #   make demo       a live demo: generator -> bridge example -> receiver over veth
 #   make test       installs what it needs, builds, runs every test
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=  (installs the build's Debian
+#                   packages first; `make uninstall` with the same variables
+#                   removes exactly what it put)
+#   make package-test  Debian packages into build/deb/, installed and tried
+#                   in a scratch root
 #
 # Layout: a tool is a folder tools/NAME/ (binary NAME, linked with tools/lib);
 # an example is examples/NN-NAME/ (binary example-NAME); tests/unit/*.c are
@@ -49,13 +53,20 @@ PY_PURE := $(wildcard python/pktmap/*.py) python/netmap.py
 PY_BINS := $(B)/python/pktmap/_pktmap.abi3.so $(PY_PURE:python/%=$(B)/python/%) \
 	$(B)/python/pktmap-python
 
-.PHONY: all deps demo test unit-test net-test install install-python clean format
+.PHONY: all deps build-deps tools demo test unit-test net-test install \
+	install-python uninstall package-test clean format
 all: $(B)/lib/libpktmap.so $(B)/lib/libpktmap.a \
      $(TOOL_BINS) $(EXAMPLE_BINS) $(UNIT_BINS) $(NET_BINS) $(BENCH_BINS) \
      $(PY_BINS)
 
 deps:
 	scripts/install-deps
+
+build-deps:
+	scripts/install-deps build
+
+# the library and the tools: what `make install` and the packages ship
+tools: $(B)/lib/libpktmap.so $(B)/lib/libpktmap.a $(TOOL_BINS)
 
 $(B)/obj/%.o: %.c $(wildcard src/*/*.h) $(wildcard include/*.h include/net/*.h)
 	@mkdir -p $(@D)
@@ -67,7 +78,7 @@ $(B)/san/%.o: %.c $(wildcard src/*/*.h) $(wildcard include/*.h include/net/*.h)
 
 $(B)/lib/libpktmap.so: $(LIB_OBJ) $(MAP)
 	@mkdir -p $(@D)
-	$(CC) -shared -o $@ $(LIB_OBJ) -Wl,--version-script=$(MAP) \
+	$(CC) $(LDFLAGS) -shared -o $@ $(LIB_OBJ) -Wl,--version-script=$(MAP) \
 		-Wl,-soname,libpktmap.so.0 $(LIBS)
 	ln -sf libpktmap.so $(B)/lib/libpktmap.so.0
 
@@ -81,7 +92,8 @@ $(B)/lib/libpktmap-san.a: $(LIB_SAN_OBJ)
 
 $(B)/bin/%: tools/%/*.c $(TOOL_LIB) $(wildcard tools/lib/*.h) $(B)/lib/libpktmap.so
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itools/lib -o $@ $(filter %.c,$^) -L$(B)/lib -lpktmap $(RPATH) $(LIBS) -lpcap -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itools/lib -DPKTMAP_VERSION=\"$(VERSION)\" -o $@ \
+		$(filter %.c,$^) -L$(B)/lib -lpktmap $(RPATH) $(LIBS) -lpcap -lm
 
 .SECONDEXPANSION:
 $(B)/bin/example-%: $$(wildcard examples/*-%/*.c) $(B)/lib/libpktmap.so
@@ -138,11 +150,19 @@ unit-test: all
 net-test: all
 	tests/run net
 
-install: all
+# Installing into the real root (DESTDIR empty) refreshes the linker's cache;
+# a PREFIX whose lib is not searched by default (not /usr, /usr/local) gets
+# /etc/ld.so.conf.d/pktmap.conf, so that programs find libpktmap.so.0.
+LDCONF := /etc/ld.so.conf.d/pktmap.conf
+LDCONF_NEEDED := $(if $(DESTDIR)$(filter /usr /usr/local,$(PREFIX)),,yes)
+MAN_PAGES := $(wildcard docs/man/*.1 docs/man/*.7)
+HEADERS := $(wildcard include/*.h include/net/*.h)
+
+install: build-deps tools
 	install -d $(DESTDIR)$(PREFIX)/include/net $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/bin
-	install -m 644 include/net/*.h $(DESTDIR)$(PREFIX)/include/net/
-	install -m 644 $(wildcard include/*.h) $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(filter include/net/%,$(HEADERS)) $(DESTDIR)$(PREFIX)/include/net/
+	install -m 644 $(filter-out include/net/%,$(HEADERS)) $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(B)/lib/libpktmap.so $(DESTDIR)$(PREFIX)/lib/libpktmap.so.$(VERSION)
 	ln -sf libpktmap.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libpktmap.so.0
 	ln -sf libpktmap.so.0 $(DESTDIR)$(PREFIX)/lib/libpktmap.so
@@ -151,9 +171,15 @@ install: all
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/pktmap.pc
 	install -m 755 $(TOOL_BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7
-	install -m 644 $(wildcard docs/man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 $(wildcard docs/man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
+	install -m 644 $(filter %.1,$(MAN_PAGES)) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(filter %.7,$(MAN_PAGES)) $(DESTDIR)$(PREFIX)/share/man/man7/
 	$(MAKE) install-python
+ifeq ($(LDCONF_NEEDED),yes)
+	echo $(PREFIX)/lib > $(LDCONF)
+endif
+ifeq ($(DESTDIR),)
+	ldconfig
+endif
 
 install-python: $(B)/python-install/pktmap/_pktmap.abi3.so $(B)/python-install/pktmap-python
 	install -d $(DESTDIR)$(PY_DIR)/pktmap $(DESTDIR)$(PREFIX)/bin
@@ -161,6 +187,35 @@ install-python: $(B)/python-install/pktmap/_pktmap.abi3.so $(B)/python-install/p
 	install -m 644 python/netmap.py $(DESTDIR)$(PY_DIR)/
 	install -m 755 $(B)/python-install/pktmap/_pktmap.abi3.so $(DESTDIR)$(PY_DIR)/pktmap/
 	install -m 755 $(B)/python-install/pktmap-python $(DESTDIR)$(PREFIX)/bin/
+
+# Removes what `make install` put, given the same PREFIX and DESTDIR; the
+# Python bytecode made when the bindings ran goes too.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(HEADERS)) \
+		$(DESTDIR)$(PREFIX)/lib/libpktmap.so.$(VERSION) \
+		$(DESTDIR)$(PREFIX)/lib/libpktmap.so.0 \
+		$(DESTDIR)$(PREFIX)/lib/libpktmap.so \
+		$(DESTDIR)$(PREFIX)/lib/libpktmap.a \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/pktmap.pc \
+		$(addprefix $(DESTDIR)$(PREFIX)/bin/,$(TOOLS) pktmap-python) \
+		$(patsubst docs/man/%,$(DESTDIR)$(PREFIX)/share/man/man1/%,$(filter %.1,$(MAN_PAGES))) \
+		$(patsubst docs/man/%,$(DESTDIR)$(PREFIX)/share/man/man7/%,$(filter %.7,$(MAN_PAGES))) \
+		$(addprefix $(DESTDIR)$(PY_DIR)/pktmap/,$(notdir $(wildcard python/pktmap/*.py)) \
+			_pktmap.abi3.so) \
+		$(DESTDIR)$(PY_DIR)/netmap.py $(DESTDIR)$(PY_DIR)/__pycache__/netmap.*.pyc
+	rm -rf $(DESTDIR)$(PY_DIR)/pktmap/__pycache__
+	rmdir --ignore-fail-on-non-empty $(DESTDIR)$(PY_DIR)/pktmap
+ifeq ($(LDCONF_NEEDED),yes)
+	rm -f $(LDCONF)
+endif
+ifeq ($(DESTDIR),)
+	ldconfig
+endif
+
+# Debian packages built from a copy of the tree (the repository stays clean)
+# and tried in a scratch root: scripts/package-test.
+package-test: deps
+	scripts/package-test
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

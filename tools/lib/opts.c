@@ -15,6 +15,11 @@
 #include "opts.h"
 
 #define HELP_COLUMN 28
+#define VERSION_CODE 1 /* getopt_long's value for --version */
+
+#ifndef PKTMAP_VERSION
+#error "the Makefile passes -DPKTMAP_VERSION"
+#endif
 
 static size_t opts_count(const struct opt *o)
 {
@@ -199,7 +204,7 @@ static void set_value(const struct opt_prog *prog, const struct opt *o,
 /* getopt_long's tables, built from ours; freed by the caller. */
 static struct option *long_table(const struct opt *opts, size_t n, char **sopt)
 {
-	struct option *lo = calloc(n + 2, sizeof(*lo));
+	struct option *lo = calloc(n + 3, sizeof(*lo));
 	char *s = malloc(3 * n + 4);
 	size_t i, k = 0;
 
@@ -218,6 +223,7 @@ static struct option *long_table(const struct opt *opts, size_t n, char **sopt)
 		}
 	}
 	lo[n] = (struct option){"help", no_argument, NULL, 'h'};
+	lo[n + 1] = (struct option){"version", no_argument, NULL, VERSION_CODE};
 	s[k++] = 'h';
 	s[k] = '\0';
 	*sopt = s;
@@ -279,6 +285,8 @@ int opts_parse(const struct opt_prog *prog, int argc, char **argv, void *cfg)
 			opts_usage(prog, cfg, stdout);
 			exit(0);
 		}
+		if (c == VERSION_CODE)
+			opts_version(prog->name);
 		if (c >= 256)
 			o = &prog->opts[c - 256];
 		else
@@ -406,4 +414,11 @@ void opts_usage(const struct opt_prog *prog, const void *cfg, FILE *f)
 	for (o = prog->opts; o->name; o++)
 		print_option(o, cfg, f);
 	fprintf(f, "%-*s%s\n", HELP_COLUMN, " -h, --help", "show this help");
+	fprintf(f, "%-*s%s\n", HELP_COLUMN, "     --version", "show the version");
+}
+
+void opts_version(const char *name)
+{
+	printf("%s (pktmap) %s\n", name, PKTMAP_VERSION);
+	exit(0);
 }

@@ -19,7 +19,7 @@
  * before parsing are the defaults, and --help shows them.  Bad usage (an
  * unknown option, a missing or malformed value, a value out of range, a
  * missing required option) prints a message naming the option and exits 2;
- * -h/--help prints the help on stdout and exits 0.
+ * -h/--help prints the help on stdout and exits 0, --version the version.
  */
 #ifndef TOOLS_OPTS_H
 #define TOOLS_OPTS_H
@@ -105,6 +105,9 @@ int opts_parse(const struct opt_prog *prog, int argc, char **argv, void *cfg);
  */
 void opts_die(const struct opt_prog *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
+
+/* --version: prints "NAME (pktmap) VERSION" on stdout and exits 0. */
+void opts_version(const char *name) __attribute__((noreturn));
 
 /* Prints the help, with the defaults found in @cfg (may be NULL). */
 void opts_usage(const struct opt_prog *prog, const void *cfg, FILE *f);

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <net/netmap_user.h>
 
 #include "log.h"
+#include "opts.h"
 
 #define MAX_CMDS 64
 
@@ -74,7 +76,9 @@ static void usage(int status)
 	    "(port valeX:IF^)\n"
 	    "  -d valeX:IF    detach IF from the switch\n"
 	    "  -g PORT        rings, slots and memory of PORT\n"
-	    "  -p/-P valeX:IF start/stop polling (not supported)\n");
+	    "  -p/-P valeX:IF start/stop polling (not supported)\n"
+	    "  --help         show this help\n"
+	    "  --version      show the version\n");
 	exit(status);
 }
 
@@ -132,12 +136,27 @@ static enum cmd_kind detach_or_delete(const char *name)
 	return is_vale_port(name) ? CMD_DETACH : CMD_DELETE;
 }
 
+/* Long options only: -h is netmap's attach with host rings. */
+#define HELP_CODE 1
+#define VERSION_CODE 2
+
 static void parse_args(struct cfg *c, int argc, char **argv)
 {
+	static const struct option lo[] = {
+	    {"help", no_argument, NULL, HELP_CODE},
+	    {"version", no_argument, NULL, VERSION_CODE},
+	    {NULL, 0, NULL, 0},
+	};
 	int ch;
 
-	while ((ch = getopt(argc, argv, "la:h:d:n:r:g:p:P:C:m:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "la:h:d:n:r:g:p:P:C:m:", lo,
+				 NULL)) != -1) {
 		switch (ch) {
+		case HELP_CODE:
+			usage(0);
+			break;
+		case VERSION_CODE:
+			opts_version("vale-ctl");
 		case 'l': /* the port is optional: netmap's takes one */
 			if (optind < argc && argv[optind][0] != '-')
 				add_cmd(c, CMD_LIST, argv[optind++]);
