@@ -90,11 +90,31 @@ static inline void ensure_resolved(void)
 		resolve();
 }
 
+/*
+ * The process whose memory the table is.  A vfork() child (Python's
+ * subprocess, posix_spawn emulations) shares that memory but not the
+ * descriptors: its close and dup calls between fork and exec must leave
+ * the parent's table alone, and only the system call runs.
+ */
+static pid_t table_pid;
+
+static void forked(void)
+{
+	table_pid = getpid();
+	pm_fork_child();
+}
+
+static bool in_vfork_child(void)
+{
+	return unlikely(getpid() != table_pid);
+}
+
 /* A forked child holds the ports and files it inherits (see port.c). */
 __attribute__((constructor)) static void shim_init(void)
 {
 	ensure_resolved();
-	pthread_atfork(pm_fork_prepare, pm_fork_parent, pm_fork_child);
+	table_pid = getpid();
+	pthread_atfork(pm_fork_prepare, pm_fork_parent, forked);
 }
 
 static int fail(int err)
@@ -447,10 +467,13 @@ PM_PUBLIC int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
 
 PM_PUBLIC int close(int fd)
 {
+	ensure_resolved();
+	if (in_vfork_child())
+		return pm_libc.close(fd);
+
 	struct pm_file *f = pm_fd_remove(fd);
 	int ret;
 
-	ensure_resolved();
 	pm_epoll_forget(fd);
 	ret = pm_libc.close(fd);
 	if (unlikely(f != NULL)) {
@@ -504,7 +527,8 @@ PM_PUBLIC int close_range(unsigned first, unsigned last, int flags)
 	ensure_resolved();
 	/* CLOEXEC closes nothing now; UNSHARE closes in the caller's copy
 	 * of the table, which is this process's view too */
-	if (!(flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) &&
+	if (!in_vfork_child() &&
+	    !(flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) &&
 	    !(flags & CLOSE_RANGE_CLOEXEC) && first <= last) {
 		pm_fd_each(first, last, take, &c);
 		pm_epoll_forget_range(first, last);
@@ -521,7 +545,7 @@ PM_PUBLIC void closefrom(int lowfd)
 	struct closing c = {0};
 
 	ensure_resolved();
-	if (lowfd >= 0) {
+	if (lowfd >= 0 && !in_vfork_child()) {
 		pm_fd_each((unsigned)lowfd, UINT_MAX, take, &c);
 		pm_epoll_forget_range((unsigned)lowfd, UINT_MAX);
 	}
@@ -538,6 +562,9 @@ PM_PUBLIC void closefrom(int lowfd)
  */
 static int dup_netmap(int oldfd, int newfd)
 {
+	if (in_vfork_child())
+		return newfd;
+
 	struct pm_file *f = get_checked(oldfd); /* the new entry's reference */
 	struct pm_file *gone = pm_fd_remove(newfd);
 

@@ -19,6 +19,8 @@
  */
 #include "check.h"
 
+#include <pktmap.h>
+
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -621,6 +623,37 @@ static void test_fdupfd(void)
 }
 
 /*
+ * A vfork() child (as Python's subprocess makes) shares our memory but not
+ * our descriptors: what it closes and dups before exec is its own, and the
+ * parent's descriptor keeps its port.
+ */
+static void test_vfork_child_closes(void)
+{
+	struct pktmap_stats st;
+	struct port p;
+	int status;
+
+	port_open(&p, "lo{34");
+	pid_t pid = vfork();
+	if (pid == 0) {
+		dup2(p.fd, 100);
+		close(p.fd);
+		close_range(3, ~0u, 0);
+		_exit(0);
+	}
+	MUST_OK(pid, "vfork");
+	MUST_OK(waitpid(pid, &status, 0) == pid ? 0 : -1, "waitpid");
+	CHECK_OK(pktmap_stats_get(p.fd, &st),
+		 "vfork: the parent's descriptor still has its port");
+	CHECK_OK(ioctl(p.fd, NIOCTXSYNC, NULL),
+		 "vfork: the parent's descriptor still syncs");
+	CHECK_ERR(pktmap_stats_get(100, &st), ENXIO,
+		  "vfork: the child's dup2 made no netmap descriptor here");
+	close(p.fd);
+	port_unmap(&p);
+}
+
+/*
  * epoll sets forget what close_range closed: a netmap descriptor (whose
  * tx ring, ready for EPOLLOUT, would be reported), and a set itself.
  */
@@ -661,6 +694,7 @@ static void test_numbers(void)
 	test_close_range_cloexec();
 	test_close_range_epoll();
 	test_fdupfd();
+	test_vfork_child_closes();
 }
 
 static void test_close_while_polled(void)
