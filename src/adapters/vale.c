@@ -310,11 +310,10 @@ static void wire_rings(struct pm_port *p, struct vale_port *vp)
 		struct pm_kring *tx = &p->rings[PM_TX][k];
 		struct pm_kring *rx = &p->rings[PM_RX][k];
 		/* tx slots complete at the sender's sync: all free */
-		pm_kring_init(tx, p, PM_TX, k,
-			      pm_region_ring_at(p->mem, m->tx_ofs[k],
-						p->nslots[PM_TX]),
-			      0,
-			      p->nslots[PM_TX] - 1);
+		pm_kring_init(
+		    tx, p, PM_TX, k,
+		    pm_region_ring_at(p->mem, m->tx_ofs[k], p->nslots[PM_TX]),
+		    0, p->nslots[PM_TX] - 1);
 		pm_kring_init(rx, p, PM_RX, k,
 			      pm_region_ring_at(p->mem, m->rx[k].ring_ofs, n),
 			      atomic_load(&m->rx[k].hwcur) % n,
@@ -783,32 +782,79 @@ static int port_index(struct pm_port *p, const char *name)
 }
 
 /* Forwards frames from @src's rx rings to @dst's tx rings, copying. */
-static void agent_forward(struct netmap_if *src, uint32_t first, uint32_t last,
-			  struct netmap_if *dst, uint32_t tfirst,
-			  uint32_t tlast)
-{
-	for (uint32_t r = first; r < last; r++) {
-		struct netmap_ring *rx = NETMAP_RXRING(src, r);
-		struct netmap_ring *tx =
-		    NETMAP_TXRING(dst, tfirst + r % (tlast - tfirst));
-		while (rx->head != rx->tail && tx->head != tx->tail) {
-			struct netmap_slot *rs = &rx->slot[rx->head];
-			struct netmap_slot *ts = &tx->slot[tx->head];
-			memcpy(NETMAP_BUF(tx, ts->buf_idx),
-			       NETMAP_BUF(rx, rs->buf_idx), rs->len);
-			ts->len = rs->len;
-			ts->flags = rs->flags & NS_MOREFRAG;
-			rx->head = rx->cur = nm_ring_next(rx, rx->head);
-			tx->head = tx->cur = nm_ring_next(tx, tx->head);
-		}
-	}
-}
+/*
+ * The agent is an application of this library, but its rings are in a
+ * region other processes of the user can write: what it forwards with is
+ * taken at open and checked against its mapping, and each ring pointer and
+ * slot is read once and checked before use.
+ */
+struct agent_ring {
+	struct netmap_ring *ring;
+	uint32_t nslots;
+};
 
 struct agent_port {
 	int fd;
 	struct nmreq_register reg;
-	struct netmap_if *nifp;
+	char *bufs; /* the buffer pool, as the library set it at open */
+	uint32_t nbufs, buf_size;
+	struct agent_ring rx[PM_MAX_RINGS + 1], tx[PM_MAX_RINGS + 1];
 };
+
+static void *agent_buf(const struct agent_port *a, uint32_t idx)
+{
+	return idx < a->nbufs ? a->bufs + (size_t)idx * a->buf_size : NULL;
+}
+
+/* Frames of @src's rx rings [first, last) go to @dst's tx rings [tfirst,
+ * tlast), round robin; a frame with a bad slot is dropped. */
+static void agent_forward(struct agent_port *src, uint32_t first, uint32_t last,
+			  struct agent_port *dst, uint32_t tfirst,
+			  uint32_t tlast)
+{
+	for (uint32_t r = first; r < last; r++) {
+		struct agent_ring rx = src->rx[r];
+		struct agent_ring tx = dst->tx[tfirst + r % (tlast - tfirst)];
+		const volatile struct netmap_ring *vr = rx.ring, *vt = tx.ring;
+		uint32_t i = vr->head, rtail = vr->tail;
+		uint32_t j = vt->head, ttail = vt->tail;
+
+		if (i >= rx.nslots || rtail >= rx.nslots || j >= tx.nslots ||
+		    ttail >= tx.nslots)
+			continue; /* the sync puts the ring right */
+		for (; i != rtail && j != ttail; i = (i + 1) % rx.nslots) {
+			struct pm_slot_copy rs =
+			    pm_slot_read(&rx.ring->slot[i]);
+			struct netmap_slot *ts = &tx.ring->slot[j];
+			void *from = agent_buf(src, rs.idx);
+			void *to = agent_buf(dst, pm_slot_read(ts).idx);
+			if (!from || !to || rs.len > src->buf_size ||
+			    rs.len > dst->buf_size)
+				continue;
+			memcpy(to, from, rs.len);
+			ts->len = rs.len;
+			ts->flags = rs.flags & NS_MOREFRAG;
+			j = (j + 1) % tx.nslots;
+		}
+		rx.ring->head = rx.ring->cur = i;
+		tx.ring->head = tx.ring->cur = j;
+	}
+}
+
+/* @ring, if it lies with its slots inside @a's mapping. */
+static bool agent_ring(struct agent_port *a, const char *mem,
+		       struct netmap_ring *ring, struct agent_ring *out)
+{
+	const char *end = mem + a->reg.nr_memsize;
+	const char *at = (const char *)ring;
+
+	if (at < mem || at + sizeof(*ring) > end)
+		return false;
+	out->ring = ring;
+	out->nslots = ring->num_slots;
+	return out->nslots >= PM_MIN_SLOTS && out->nslots <= PM_MAX_SLOTS &&
+	       at + sizeof(*ring) + out->nslots * sizeof(ring->slot[0]) <= end;
+}
 
 static int agent_open(struct agent_port *a, const char *name, uint32_t mode)
 {
@@ -821,11 +867,29 @@ static int agent_open(struct agent_port *a, const char *name, uint32_t mode)
 	h.nr_body = (uintptr_t)&a->reg;
 	if (a->fd < 0 || ioctl(a->fd, NIOCCTRL, &h) < 0)
 		return -1;
-	void *mem = mmap(NULL, a->reg.nr_memsize, PROT_READ | PROT_WRITE,
+	char *mem = mmap(NULL, a->reg.nr_memsize, PROT_READ | PROT_WRITE,
 			 MAP_SHARED, a->fd, 0);
 	if (mem == MAP_FAILED)
 		return -1;
-	a->nifp = NETMAP_IF(mem, a->reg.nr_offset);
+	struct netmap_if *nifp = NETMAP_IF(mem, a->reg.nr_offset);
+	/* with host rings: NIC rings, then the host ring */
+	uint32_t ntx = a->reg.nr_tx_rings + (mode == NR_REG_NIC_SW);
+	uint32_t nrx = a->reg.nr_rx_rings + (mode == NR_REG_NIC_SW);
+	bool ok = ntx <= PM_MAX_RINGS + 1 && nrx <= PM_MAX_RINGS + 1;
+
+	for (uint32_t k = 0; ok && k < ntx; k++)
+		ok = agent_ring(a, mem, NETMAP_TXRING(nifp, k), &a->tx[k]);
+	for (uint32_t k = 0; ok && k < nrx; k++)
+		ok = agent_ring(a, mem, NETMAP_RXRING(nifp, k), &a->rx[k]);
+	if (!ok)
+		return -1;
+	struct netmap_ring *ring = a->tx[0].ring;
+	a->bufs = (char *)ring + ring->buf_ofs;
+	a->buf_size = ring->nr_buf_size;
+	if (a->bufs < mem || a->bufs > mem + a->reg.nr_memsize || !a->buf_size)
+		return -1;
+	a->nbufs = (uint32_t)((size_t)(mem + a->reg.nr_memsize - a->bufs) /
+			      a->buf_size);
 	return 0;
 }
 
@@ -883,13 +947,11 @@ static void agent_run(const char *vale, const char *ifname, bool host,
 			break;
 		if (pfd[0].revents & POLLERR)
 			break; /* the interface went away */
-		agent_forward(nic.nifp, 0, nrx, port.nifp, 0,
-			      port.reg.nr_tx_rings);
-		agent_forward(port.nifp, 0, port.reg.nr_rx_rings, nic.nifp, 0,
-			      ntx);
+		agent_forward(&nic, 0, nrx, &port, 0, port.reg.nr_tx_rings);
+		agent_forward(&port, 0, port.reg.nr_rx_rings, &nic, 0, ntx);
 		if (host) {
-			agent_forward(nic.nifp, nrx, nrx + 1, hport.nifp, 0, 1);
-			agent_forward(hport.nifp, 0, 1, nic.nifp, ntx, ntx + 1);
+			agent_forward(&nic, nrx, nrx + 1, &hport, 0, 1);
+			agent_forward(&hport, 0, 1, &nic, ntx, ntx + 1);
 		}
 	}
 	close(nic.fd); /* leaves the switch, re-attaches the NIC */
@@ -1090,9 +1152,8 @@ int pm_vale_list(char *name, struct nmreq_vale_list *req)
 		snprintf(any, sizeof(any), "%s:x", sw_names[s]);
 		if (open_switch(any, &p, false))
 			continue;
-		uint32_t first = !name[0] && s == req->nr_bridge_idx
-				     ? req->nr_port_idx
-				     : 0;
+		uint32_t first =
+		    !name[0] && s == req->nr_bridge_idx ? req->nr_port_idx : 0;
 		pm_region_lock(p.mem);
 		for (uint32_t i = first; i < PM_VALE_PORTS && err; i++) {
 			const char *pn = port_meta(&p, i)->name;
