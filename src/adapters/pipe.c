@@ -302,16 +302,16 @@ static void wire_rings(struct pm_port *p, struct pipe_port *pp)
 		uint32_t cons_out = atomic_load(&out->cons) % p->nslots[PM_TX];
 
 		/* tx owns up to the slot before what the peer released */
-		pm_kring_init(tx, p, PM_TX, k,
-			      pm_region_ring_at(p->mem, out->tx_ofs,
-					p->nslots[PM_TX]),
-			      atomic_load(&out->prod) % p->nslots[PM_TX],
-			      (cons_out ? cons_out : p->nslots[PM_TX]) - 1);
-		pm_kring_init(rx, p, PM_RX, k,
-			      pm_region_ring_at(p->mem, in->rx_ofs,
-					p->nslots[PM_RX]),
-			      atomic_load(&in->cons) % p->nslots[PM_RX],
-			      atomic_load(&in->prod) % p->nslots[PM_RX]);
+		pm_kring_init(
+		    tx, p, PM_TX, k,
+		    pm_region_ring_at(p->mem, out->tx_ofs, p->nslots[PM_TX]),
+		    atomic_load(&out->prod) % p->nslots[PM_TX],
+		    (cons_out ? cons_out : p->nslots[PM_TX]) - 1);
+		pm_kring_init(
+		    rx, p, PM_RX, k,
+		    pm_region_ring_at(p->mem, in->rx_ofs, p->nslots[PM_RX]),
+		    atomic_load(&in->cons) % p->nslots[PM_RX],
+		    atomic_load(&in->prod) % p->nslots[PM_RX]);
 		tx->priv = out;
 		rx->priv = in;
 		tx->wait_fd = rx->wait_fd = pp->sock;

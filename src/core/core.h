@@ -221,7 +221,6 @@ void pm_region_lock(struct pm_region *r);
 void pm_region_unlock(struct pm_region *r);
 void *pm_region_alloc_if(struct pm_region *r);
 void pm_region_free_if(struct pm_region *r, void *nifp);
-void pm_region_ref_if(struct pm_region *r, void *nifp);
 struct netmap_ring *pm_region_alloc_ring(struct pm_region *r);
 void pm_region_free_ring(struct pm_region *r, struct netmap_ring *ring);
 /*

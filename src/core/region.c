@@ -481,17 +481,6 @@ void pm_region_free_if(struct pm_region *r, void *nifp)
 	pm_region_unlock(r);
 }
 
-/* One more file uses @nifp: a descriptor received from another process. */
-void pm_region_ref_if(struct pm_region *r, void *nifp)
-{
-	long i = pool_index(r, r->if_ofs, r->if_objsize, r->if_total, nifp);
-
-	pm_region_lock(r);
-	if (i >= 0)
-		r->meta->if_used[i]++;
-	pm_region_unlock(r);
-}
-
 struct netmap_ring *pm_region_alloc_ring(struct pm_region *r)
 {
 	pm_region_lock(r);
@@ -709,10 +698,12 @@ void pm_region_info(const struct pm_region *r, struct nmreq_pools_info *pi)
 
 PM_PUBLIC int pktmap_pool_usage_get(int fd, struct pktmap_pool_usage *u)
 {
-	struct pm_file *f = pm_fd_lookup(fd);
+	struct pm_file *f = pm_fd_get(fd);
 	struct pm_region *r = f && f->port ? f->port->mem : NULL;
 
 	if (!r || !u) {
+		if (f)
+			pm_file_put(f);
 		errno = !u ? EFAULT : ENXIO;
 		return -1;
 	}
@@ -728,5 +719,6 @@ PM_PUBLIC int pktmap_pool_usage_get(int fd, struct pktmap_pool_usage *u)
 		u->buf_used +=
 		    (uint32_t)__builtin_popcountll(r->meta->buf_used[w]);
 	pm_region_unlock(r);
+	pm_file_put(f);
 	return 0;
 }
