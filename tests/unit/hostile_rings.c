@@ -497,6 +497,10 @@ static void morefrag_race(struct port *p, struct port *g, const char *what)
 		 what);
 	if (!g)
 		return;
+	/* a chain the flipper left pending completes and goes first */
+	for (uint32_t i = 0; i < p->tx->num_slots; i++)
+		p->tx->slot[i].flags &= (uint16_t)~NS_MOREFRAG;
+	ioctl(p->fd, NIOCTXSYNC, NULL);
 	while (drain(g, MAC_S, 0, &good) > 0)
 		;
 	good = 0;
