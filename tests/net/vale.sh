@@ -10,8 +10,11 @@ VCTL=$BIN/vale-ctl
 FRAMES=$TBIN/frames
 GEN=$BIN/pktmap-gen
 BRIDGE=$BIN/pktmap-bridge
-# Frames per length: 10000-byte frames are chains of five slots.
-declare -A VALE_N=([60]=3000 [1514]=1000 [10000]=300)
+# Frames per length: 10000-byte frames are chains of five slots.  A pass
+# fits in one 1024-slot ring: a switch drops what finds a receiver's ring
+# full (as netmap's does), and on a loaded machine a receiver, or the
+# attach agent between switch and wire, may not run at all during a pass.
+declare -A VALE_N=([60]=1000 [1514]=1000 [10000]=200)
 
 vale_need() {
 	need "$VCTL" "$FRAMES" "$GEN" "$BRIDGE"
