@@ -146,18 +146,28 @@ static void free_monitor(struct pm_port *p, struct pm_monitor *m)
 	pm_shrx_release(owner);
 }
 
+/*
+ * Our socket goes first; the monitor goes with it unless another process
+ * holds it (a forked child, or the parent), and if it is still ours.
+ */
 static void mon_detach(struct pm_port *p)
 {
 	struct monitor_port *mp = p->priv;
+	char owner[64];
 
 	if (!mp)
 		return;
 	if (mp->sock >= 0)
 		pm_libc.close(mp->sock);
 	if (mp->index >= 0) {
+		struct pm_monitor *m = monitor_meta(p, mp->index);
+		owner_name(p->mem, mp->index, owner, sizeof(owner));
 		pm_region_lock(p->mem);
-		free_monitor(p, monitor_meta(p, mp->index));
-		atomic_fetch_sub(&p->mem->meta->nmonitors, 1);
+		if (m->port[0] && m->owner == p->owner &&
+		    !pm_shrx_held(owner)) {
+			free_monitor(p, m);
+			atomic_fetch_sub(&p->mem->meta->nmonitors, 1);
+		}
 		pm_region_unlock(p->mem);
 	}
 	mon_release(p);
