@@ -114,12 +114,21 @@ static void mon_release(struct pm_port *p)
 	p->priv = NULL;
 }
 
-/* Its rings and their buffers go, exactly once: its own buffers only. */
+/*
+ * The entry's seq turns even first: a writer that takes one of its rings
+ * afterwards sees it and goes away; one that took a ring before finishes
+ * its run (drained, a bounded wait) before the rings are freed, exactly
+ * once, with its own buffers only.
+ */
 static void free_monitor(struct pm_port *p, struct pm_monitor *m)
 {
-	char owner[64];
+	uint32_t seq = atomic_load(&m->seq);
 	uint32_t nrings = m->nrings;
+	char owner[64];
 
+	atomic_store(&m->seq, seq + (seq & 1));
+	for (uint32_t k = 0; k < nrings && k < PM_MON_MAX_RINGS; k++)
+		pm_shrx_drain(&m->rx[k]);
 	for (uint32_t k = 0; k < nrings && k < PM_MON_MAX_RINGS; k++) {
 		uint32_t nslots = m->rx[k].nslots;
 		struct netmap_ring *ring =
@@ -129,23 +138,36 @@ static void free_monitor(struct pm_port *p, struct pm_monitor *m)
 	}
 	if (m->owner)
 		pm_region_disown(p->mem, m->owner);
-	memset(m, 0, sizeof(*m));
+	/* the rings' locks stay: see struct pm_shrx */
+	seq = atomic_load(&m->seq);
+	memset(m, 0, offsetof(struct pm_monitor, rx));
+	atomic_store(&m->seq, seq);
 	owner_name(p->mem, (int)(m - monitor_meta(p, 0)), owner, sizeof(owner));
 	pm_shrx_release(owner);
 }
 
+/*
+ * Our socket goes first; the monitor goes with it unless another process
+ * holds it (a forked child, or the parent), and if it is still ours.
+ */
 static void mon_detach(struct pm_port *p)
 {
 	struct monitor_port *mp = p->priv;
+	char owner[64];
 
 	if (!mp)
 		return;
 	if (mp->sock >= 0)
 		pm_libc.close(mp->sock);
 	if (mp->index >= 0) {
+		struct pm_monitor *m = monitor_meta(p, mp->index);
+		owner_name(p->mem, mp->index, owner, sizeof(owner));
 		pm_region_lock(p->mem);
-		free_monitor(p, monitor_meta(p, mp->index));
-		atomic_fetch_sub(&p->mem->meta->nmonitors, 1);
+		if (m->port[0] && m->owner == p->owner &&
+		    !pm_shrx_held(owner)) {
+			free_monitor(p, m);
+			atomic_fetch_sub(&p->mem->meta->nmonitors, 1);
+		}
 		pm_region_unlock(p->mem);
 	}
 	mon_release(p);
@@ -203,6 +225,9 @@ static int mon_attach(struct pm_port *p)
 		if (err >= 0) {
 			monitored_name(p->name, m->port, sizeof(m->port));
 			m->flags = mp->flags;
+			/* whole: writers may take its rings */
+			atomic_store_explicit(&m->seq, atomic_load(&m->seq) + 1,
+					      memory_order_release);
 			atomic_fetch_add(&p->mem->meta->nmonitors, 1);
 			err = 0;
 		} else {
@@ -258,18 +283,36 @@ static void monitor_copy(struct pm_kring *k, uint32_t from, uint32_t to,
 	}
 }
 
+/*
+ * Takes monitor @m's ring for frames of @k, if it wants event @ev and is
+ * still the monitor of the seq read first once the ring is held: frames
+ * never go to rings being freed, nor to a monitor that took its place.
+ */
+static bool take_ring(struct pm_kring *k, struct pm_monitor *m,
+		      enum pm_mon_event ev, struct pm_shrx_writer *w)
+{
+	uint32_t seq = atomic_load_explicit(&m->seq, memory_order_acquire);
+	uint32_t n = seq & 1 ? monitor_rings(m, k->port->name, ev) : 0;
+
+	if (!n)
+		return false;
+	if (pm_shrx_begin(w, k->port->mem, &m->rx[k->id % n]) &&
+	    atomic_load_explicit(&m->seq, memory_order_acquire) != seq) {
+		pm_shrx_forget(w);
+		return false;
+	}
+	return true; /* not taken (a stalled writer): the frames are drops */
+}
+
 void pm_monitor_frames(struct pm_kring *k, uint32_t from, uint32_t to,
 		       enum pm_mon_event ev)
 {
 	struct pm_region_meta *meta = k->port->mem->meta;
 
 	for (int i = 0; i < PM_MONITORS; i++) {
-		struct pm_monitor *m = &meta->monitors[i];
-		uint32_t n = monitor_rings(m, k->port->name, ev);
-		if (!n)
-			continue;
 		struct pm_shrx_writer w;
-		pm_shrx_begin(&w, k->port->mem, &m->rx[k->id % n]);
+		if (!take_ring(k, &meta->monitors[i], ev, &w))
+			continue;
 		monitor_copy(k, from, to, ev, &w);
 		pm_shrx_end(&w);
 	}

@@ -164,6 +164,8 @@ struct pm_vale_meta {
 #define PM_MON_MAX_RINGS 8
 
 struct pm_monitor {
+	/* odd while the monitor is in use; each removal makes it even */
+	_Atomic uint32_t seq;
 	char port[NETMAP_REQ_IFNAMSIZ]; /* the monitored port; empty: free */
 	uint32_t flags;			/* NR_MONITOR_RX, _TX, NR_ZCOPY_MON */
 	uint32_t nrings;

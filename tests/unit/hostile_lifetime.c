@@ -9,7 +9,9 @@
  *     rings, buffers and netmap_if alone (NIC and pipe; VALE_ATTACH's
  *     agent is such a child), and a parent that closes first leaves them
  *     to the child; a port opened afterwards gets rings and buffers of
- *     its own;
+ *     its own; the same for a monitor, whose copies go on exactly;
+ *   - a monitor opened and closed again and again while another process
+ *     sends through the port it watches: no failed sync, no bad copy;
  *   - close_range, closefrom, dup2, dup3 and a raw close(2) over a netmap
  *     descriptor: a socket given the same number is a plain socket
  *     (FIONREAD works, mmap fails with ENODEV, an epoll set that watched
@@ -45,11 +47,13 @@ struct port {
 	struct netmap_ring *tx, *rx;
 };
 
-static void port_open(struct port *p, const char *name)
+/* @flags: 0, or a monitor's (NR_MONITOR_RX, ...) */
+static void port_open_flags(struct port *p, const char *name, uint64_t flags)
 {
 	memset(p, 0, sizeof(*p));
 	p->fd = nmt_open();
 	nmt_reg_init(&p->reg, NR_REG_ALL_NIC, 0);
+	p->reg.nr_flags = flags;
 	MUST_OK(nmt_register(p->fd, name, &p->reg), "REGISTER %s", name);
 	p->mem = mmap(NULL, p->reg.nr_memsize, PROT_READ | PROT_WRITE,
 		      MAP_SHARED, p->fd, 0);
@@ -58,6 +62,11 @@ static void port_open(struct port *p, const char *name)
 	p->nifp = NETMAP_IF(p->mem, p->reg.nr_offset);
 	p->tx = NETMAP_TXRING(p->nifp, 0);
 	p->rx = NETMAP_RXRING(p->nifp, 0);
+}
+
+static void port_open(struct port *p, const char *name)
+{
+	port_open_flags(p, name, 0);
 }
 
 static void port_unmap(struct port *p)
@@ -399,6 +408,155 @@ static void test_fork_parent_closes_first(void)
 	port_unmap(&nic);
 }
 
+/* ---- monitors -------------------------------------------------------------
+ */
+
+/* @mon holds exactly @n frames, 0 .. @n - 1, intact copies of received ones. */
+static void monitor_got(const char *what, struct port *mon, uint32_t n)
+{
+	uint32_t got = 0;
+
+	MUST_OK(ioctl(mon->fd, NIOCRXSYNC, NULL), "%s: rxsync", what);
+	while (!nm_ring_empty(mon->rx)) {
+		uint16_t flags = mon->rx->slot[mon->rx->head].flags;
+		uint32_t seq = 0;
+		bool intact = false;
+		if (!take_frame(mon->rx, &seq, &intact) || seq != got ||
+		    !intact || (flags & NS_TXMON))
+			CHECK(0, "%s: copy %u intact, received", what, got);
+		got++;
+	}
+	CHECK_EQ(got, n, "%s: exactly the frames received, copied", what);
+	MUST_OK(ioctl(mon->fd, NIOCRXSYNC, NULL), "%s: rxsync", what);
+}
+
+/*
+ * The child closes its copy of a monitor: the parent's keeps its rings
+ * and copies, and a monitor opened afterwards gets rings of its own.
+ */
+static void test_fork_child_closes_monitor(void)
+{
+	struct port ends[2], mon, fresh;
+
+	port_open(&ends[0], "lo{44");
+	port_open(&ends[1], "lo}44");
+	port_open_flags(&mon, "lo}44", NR_MONITOR_RX);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(mon.fd);
+		_exit(0);
+	}
+	wait_child(pid, "monitor");
+	port_open_flags(&fresh, "lo{44", NR_MONITOR_RX);
+	check_apart("monitor, after the child's close", &mon, 1, &fresh);
+	send_receive("monitor: lo{44 sends", &ends[0], &ends[1]);
+	monitor_got("lo}44/r, after the child's close", &mon, FRAMES);
+	monitor_got("lo{44/r, opened afterwards", &fresh, 0);
+	send_receive("monitor: lo}44 sends", &ends[1], &ends[0]);
+	monitor_got("lo}44/r, after the child's close", &mon, 0);
+	monitor_got("lo{44/r, opened afterwards", &fresh, FRAMES);
+	close(fresh.fd);
+	port_unmap(&fresh);
+	close(mon.fd);
+	port_unmap(&mon);
+	for (int i = 0; i < 2; i++) {
+		close(ends[i].fd);
+		port_unmap(&ends[i]);
+	}
+}
+
+/* The parent closes its monitor first: the child's goes on. */
+static void test_fork_parent_closes_monitor(void)
+{
+	struct port ends[2], mon, fresh;
+	int go[2];
+	char c = 0;
+
+	MUST_OK(pipe(go), "pipe");
+	port_open(&ends[0], "lo{45");
+	port_open(&ends[1], "lo}45");
+	port_open_flags(&mon, "lo}45", NR_MONITOR_RX);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		send_receive("monitor, in the child", &ends[0], &ends[1]);
+		monitor_got("lo}45/r, in the child after the parent's close",
+			    &mon, FRAMES);
+		_exit(0);
+	}
+	close(go[0]);
+	close(mon.fd);
+	port_open_flags(&fresh, "lo}45", NR_MONITOR_RX);
+	check_apart("monitor, the child's after the parent's close", &mon, 1,
+		    &fresh);
+	MUST_OK(write(go[1], "g", 1), "write");
+	wait_child(pid, "monitor, parent closed first");
+	monitor_got("lo}45/r, opened afterwards: what the child received",
+		    &fresh, FRAMES);
+	close(go[1]);
+	close(fresh.fd);
+	port_unmap(&fresh);
+	port_unmap(&mon);
+	for (int i = 0; i < 2; i++) {
+		close(ends[i].fd);
+		port_unmap(&ends[i]);
+	}
+}
+
+/*
+ * A child opens and closes a monitor of lo}46 again and again while we
+ * send through lo{46 to lo}46, whose rxsyncs feed the monitors: our syncs
+ * never fail, and every copy a monitor gets is one of our frames, intact.
+ */
+static void test_monitor_churn(void)
+{
+	struct port ends[2];
+	uint32_t rounds = 0;
+	int st;
+
+	port_open(&ends[0], "lo{46");
+	port_open(&ends[1], "lo}46");
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < ITERATIONS; i++) {
+			struct port mon;
+			port_open_flags(&mon, "lo}46", NR_MONITOR_RX);
+			MUST_OK(ioctl(mon.fd, NIOCRXSYNC, NULL), "rxsync");
+			while (!nm_ring_empty(mon.rx)) {
+				uint32_t seq = 0;
+				bool intact = false;
+				if (!take_frame(mon.rx, &seq, &intact) ||
+				    !intact || seq >= FRAMES)
+					CHECK(0, "monitor %d: copies intact",
+					      i);
+			}
+			close(mon.fd);
+			port_unmap(&mon);
+		}
+		_exit(0);
+	}
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		struct port *from = &ends[0], *to = &ends[1];
+		for (uint32_t n = 0; n < FRAMES && !nm_ring_empty(from->tx);
+		     n++)
+			put_frame(from->tx, n);
+		MUST_OK(ioctl(from->fd, NIOCTXSYNC, NULL), "churn: txsync");
+		MUST_OK(ioctl(to->fd, NIOCRXSYNC, NULL), "churn: rxsync");
+		to->rx->head = to->rx->cur = to->rx->tail;
+		rounds++;
+	}
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "monitor churn: %d monitors opened and closed, the child is done",
+	      ITERATIONS);
+	CHECK(1, "monitor churn: %u rounds, every sync succeeded", rounds);
+	for (int i = 0; i < 2; i++) {
+		close(ends[i].fd);
+		port_unmap(&ends[i]);
+	}
+}
+
 static int ctrl(uint16_t type, const char *name, void *body)
 {
 	struct nmreq_header hdr;
@@ -725,6 +883,9 @@ int main(int argc, char **argv)
 	    {"fork-pipe", test_fork_child_closes_pipe},
 	    {"fork-nic", test_fork_child_closes_nic},
 	    {"fork-parent", test_fork_parent_closes_first},
+	    {"fork-monitor", test_fork_child_closes_monitor},
+	    {"fork-monitor-parent", test_fork_parent_closes_monitor},
+	    {"monitor-churn", test_monitor_churn},
 	    {"vale-attach", test_vale_attach_agent},
 	    {"exec", test_exec_keeps_pipe_end},
 	    {"close-poll", test_close_while_polled},
