@@ -272,6 +272,7 @@ struct pm_kring {
 	uint32_t hwcur;	 /* tx: first slot not yet sent; rx: first owned */
 	uint32_t hwtail; /* first slot the library owns (what tail shows) */
 	uint32_t rhead, rcur, rtail;
+	uint32_t mon_sent; /* tx: tx monitors have seen up to here */
 
 	atomic_flag busy; /* one sync at a time on this ring */
 	int users;	  /* files bound to this ring */

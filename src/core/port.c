@@ -73,7 +73,7 @@ void pm_kring_init(struct pm_kring *k, struct pm_port *p, enum pm_dir dir,
 	*(uint32_t *)&ring->nr_buf_size = r->buf_size;
 	*(uint16_t *)&ring->ringid = (uint16_t)id;
 	*(uint16_t *)&ring->dir = (uint16_t)dir;
-	k->hwcur = k->rhead = k->rcur = hwcur;
+	k->hwcur = k->rhead = k->rcur = k->mon_sent = hwcur;
 	k->hwtail = k->rtail = hwtail;
 	ring->head = ring->cur = hwcur;
 	*(uint32_t *)&ring->tail = hwtail;

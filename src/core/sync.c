@@ -33,7 +33,7 @@ static void ring_reinit(struct pm_kring *k)
 	pm_log("%s %s ring %u: reinit (head %u cur %u hwcur %u hwtail %u)",
 	       k->port->name, k->dir == PM_TX ? "tx" : "rx", k->id, ring->head,
 	       ring->cur, k->hwcur, k->hwtail);
-	ring->head = ring->cur = k->rhead = k->rcur = k->hwcur;
+	ring->head = ring->cur = k->rhead = k->rcur = k->mon_sent = k->hwcur;
 	*(volatile uint32_t *)&ring->tail = k->rtail = k->hwtail;
 	for (uint32_t i = 0; i < k->nslots; i++) {
 		struct netmap_slot *s = &ring->slot[i];
@@ -97,10 +97,20 @@ int pm_txsync(struct pm_kring *k)
 	k->rhead = head;
 	k->rcur = cur;
 	end = tx_sendable_end(k, head, &bad);
-	uint32_t sent_from = k->hwcur;
+	/*
+	 * Monitors see frames as they are handed to the port, before it
+	 * sends them: a pipe's send swaps its buffers away.  Frames an
+	 * adapter keeps for a later sync are not seen twice.
+	 */
+	if (unlikely(pm_monitored(k))) {
+		uint32_t from = pm_in_window(k->mon_sent, k->hwcur, end)
+				    ? k->mon_sent
+				    : k->hwcur;
+		if (from != end)
+			pm_monitor_frames(k, from, end, PM_MON_SENT);
+	}
+	k->mon_sent = end;
 	err = k->port->ops->txsync(k, end);
-	if (unlikely(pm_monitored(k)) && k->hwcur != sent_from)
-		pm_monitor_frames(k, sent_from, k->hwcur, PM_MON_SENT);
 	publish_tail(k);
 	if (ring->flags & NR_TIMESTAMP)
 		gettimeofday(&ring->ts, NULL);

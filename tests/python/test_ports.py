@@ -186,8 +186,6 @@ def test_monitor_vale(vale):
         assert recv_exactly(rmon, 4) == frames
 
 
-@pytest.mark.xfail(strict=True, reason="pktmap: a /t monitor of a pipe end "
-                   "gets zero-length frames (src/adapters, not the bindings)")
 def test_monitor_pipe(pipe):
     m, s = pipe
     with pktmap.Port(m.name + "/t") as mon:

@@ -73,7 +73,10 @@ static bool wait_frames(struct port *p, uint32_t n)
 	return false;
 }
 
-/* Frames on @m's ring with @tag, checked and consumed; NS_TXMON counted. */
+/*
+ * Frames on @m's ring with @tag, in the order sent, checked and consumed;
+ * NS_TXMON counted.
+ */
 static int take(struct port *m, uint8_t tag, int *txmon)
 {
 	int n = 0;
@@ -82,7 +85,8 @@ static int take(struct port *m, uint8_t tag, int *txmon)
 	while (!nm_ring_empty(m->rx)) {
 		struct netmap_slot *s = &m->rx->slot[m->rx->head];
 		uint8_t *b = (uint8_t *)NETMAP_BUF(m->rx, s->buf_idx);
-		if (s->len == 60 && b[12] == 0x88 && b[14] == tag) {
+		if (s->len == 60 && b[12] == 0x88 && b[14] == tag &&
+		    b[15] == (uint8_t)n) {
 			n++;
 			*txmon += !!(s->flags & NS_TXMON);
 		}
@@ -138,6 +142,22 @@ int main(void)
 	send_frames(&p, 5, 2);
 	CHECK(wait_frames(&p, 5), "with the monitors gone lo still works");
 	close_port(&p);
+
+	/* a pipe's send swaps the buffers away: /t copies them first */
+	struct port m, sl;
+	MUST_OK(open_port(&m, "lo{9", 0), "REGISTER lo{9");
+	MUST_OK(open_port(&sl, "lo}9", 0), "REGISTER lo}9");
+	MUST_OK(open_port(&t, "lo{9", NR_MONITOR_TX), "monitor lo{9/t");
+	txmon = 0;
+	send_frames(&m, 6, 3);
+	CHECK_EQ(take(&t, 3, &txmon), 6,
+		 "pipe /t: the 6 frames sent, in order");
+	CHECK_EQ(txmon, 6, "... each marked NS_TXMON");
+	CHECK(wait_frames(&sl, 6), "the other end got them too");
+	CHECK_EQ(take(&sl, 3, &txmon), 6, "... intact");
+	close_port(&t);
+	close_port(&sl);
+	close_port(&m);
 	printf("monitor: all checks passed\n");
 	return 0;
 }
