@@ -28,8 +28,32 @@ send_across() { # FROM TX TO RX N LEN LOGNAME
 	nsx "$1" timeout 30 "$TBIN/frames" send "netmap:$2" "$5" "$6" \
 		>"$TMPD/$7-send.log" 2>&1 || fail "$7: sender failed"
 	wait_bg "$rpid" 30
-	[ "$BG_STATUS" = 0 ] || fail "$7: receiver exited with $BG_STATUS"
-	expect_kv "$TMPD/$7-recv.log" received "$5"
+	[ "$BG_STATUS" = 0 ] || [ "$BG_STATUS" = 1 ] ||
+		fail "$7: receiver exited with $BG_STATUS"
+}
+
+# The bridge can drop (its input's kernel ring full while a loaded machine
+# does not run it) and counts what it drops: every frame sent is received
+# or counted, by the bridge or the receiver, and nothing arrives damaged.
+expect_bridged() { # LOGNAME SENT BRIDGE_DROPS
+	local log=$TMPD/$1-recv.log lost
+	lost=$(($3 + $(kv "$log" kernel_drops)))
+	expect_kv "$log" received $(($2 - lost))
+	expect_kv "$log" missing "$lost"
+	expect_kv "$log" bad 0
+	expect_kv "$log" extra 0
+}
+
+# What the bridge carried each way, and what it dropped, match what each
+# receiver got.
+expect_bridge_counts() { # LOG_AB SENT_AB LOG_BA SENT_BA
+	local da db
+	da=$(kv "$TMPD/bridge.log" drops_a)
+	db=$(kv "$TMPD/bridge.log" drops_b)
+	expect_bridged "$1" "$2" "$da"
+	expect_bridged "$3" "$4" "$db"
+	expect_kv "$TMPD/bridge.log" a_to_b $(($2 - da))
+	expect_kv "$TMPD/bridge.log" b_to_a $(($4 - db))
 }
 
 stop_bridge() {
@@ -44,8 +68,7 @@ test_bridge_both_ways() {
 	send_across a "$A" c "$C" 3000 60 a-to-c
 	send_across c "$C" a "$A" 2000 1514 c-to-a
 	stop_bridge
-	expect_kv "$TMPD/bridge.log" a_to_b 3000
-	expect_kv "$TMPD/bridge.log" b_to_a 2000
+	expect_bridge_counts a-to-c 3000 c-to-a 2000
 }
 
 # Chains of NS_MOREFRAG slots cross the bridge whole.
@@ -54,8 +77,7 @@ test_bridge_large_frames() {
 	send_across a "$A" c "$C" 2000 4000 a-to-c
 	send_across c "$C" a "$A" 1000 9000 c-to-a
 	stop_bridge
-	expect_kv "$TMPD/bridge.log" a_to_b 2000
-	expect_kv "$TMPD/bridge.log" b_to_a 1000
+	expect_bridge_counts a-to-c 2000 c-to-a 1000
 }
 
 # Both directions at once; each end receives on its rx rings (/R) while
@@ -72,12 +94,13 @@ test_bridge_simultaneous() {
 	nsbg a "$TMPD/a-send.log" "$TBIN/frames" send "netmap:$A/T" 4000 60
 	nsbg c "$TMPD/c-send.log" "$TBIN/frames" send "netmap:$C/T" 4000 60
 	wait_bg "$pa" 30
-	[ "$BG_STATUS" = 0 ] || fail "receiver in a exited with $BG_STATUS"
+	[ "$BG_STATUS" = 0 ] || [ "$BG_STATUS" = 1 ] ||
+		fail "receiver in a exited with $BG_STATUS"
 	wait_bg "$pc" 30
-	[ "$BG_STATUS" = 0 ] || fail "receiver in c exited with $BG_STATUS"
+	[ "$BG_STATUS" = 0 ] || [ "$BG_STATUS" = 1 ] ||
+		fail "receiver in c exited with $BG_STATUS"
 	stop_bridge
-	expect_kv "$TMPD/bridge.log" a_to_b 4000
-	expect_kv "$TMPD/bridge.log" b_to_a 4000
+	expect_bridge_counts c 4000 a 4000
 }
 
 # 64 UDP flows over a 4-queue veth: every flow on exactly one ring.

@@ -66,15 +66,24 @@ conversations() { # N
 	done
 }
 
+# The lb's input can drop (its kernel ring full while a loaded machine
+# does not run it): of SENT frames, each was received or counted in
+# rx_drops.  Sets RECEIVED.
+expect_lb_received() { # SENT
+	RECEIVED=$(kv "$TMPD/lb.log" received)
+	[ $((RECEIVED + $(kv "$TMPD/lb.log" rx_drops))) = "$1" ] ||
+		fail "lb: received=$RECEIVED + rx_drops is not the $1 sent"
+}
+
 # Checks the lb's counters and the consumers' captures against each
-# other: SENT frames received and forwarded, none dropped, each pipe's
-# capture as long as the lb says, no flow on two pipes, FLOWS flows.
+# other: SENT frames received (or counted as rx drops) and forwarded,
+# none dropped, each pipe's capture as long as the lb says, no flow on two
+# pipes, FLOWS flows (when the input lost none).
 check_spread() { # N SENT FLOWS
 	local n=$1 sent=$2 flows=$3 i got sum=0 split
-	expect_kv "$TMPD/lb.log" received "$sent"
-	expect_kv "$TMPD/lb.log" forwarded "$sent"
+	expect_lb_received "$sent"
+	expect_kv "$TMPD/lb.log" forwarded "$RECEIVED"
 	expect_kv "$TMPD/lb.log" dropped 0
-	expect_kv "$TMPD/lb.log" rx_drops 0
 	expect_kv "$TMPD/lb.log" non_ip 0
 	for ((i = 0; i < n; i++)); do
 		got=$(flows_of "$TMPD/pipe$i.pcap" | wc -l)
@@ -85,12 +94,14 @@ check_spread() { # N SENT FLOWS
 		info "pipe $i: $got frames, $(flows_of "$TMPD/pipe$i.pcap" |
 			sort -u | wc -l) flows"
 	done
-	[ "$sum" = "$sent" ] || fail "the pipes got $sum frames, $sent sent"
+	[ "$sum" = "$RECEIVED" ] ||
+		fail "the pipes got $sum frames, the lb received $RECEIVED"
 	conversations "$n" | sort -u >"$TMPD/conv"
 	split=$(awk '{print $1, $2}' "$TMPD/conv" | uniq -d | head -3)
 	[ -z "$split" ] || fail "flows on two pipes: $split"
 	got=$(awk '{print $1, $2}' "$TMPD/conv" | sort -u | wc -l)
-	[ "$got" = "$flows" ] || fail "$got flows, expected $flows"
+	[ "$got" = "$flows" ] || { [ "$RECEIVED" != "$sent" ] &&
+		[ "$got" -lt "$flows" ]; } || fail "$got flows, expected $flows"
 }
 
 # 8 sources x 8 ports x 2 destinations = 128 UDP flows, 60 frames each.
@@ -222,7 +233,7 @@ test_lb_stalled_consumer() {
 	kill -CONT "${CONS[1]}"
 	expect_exit "${CONS[0]}" "consumer 0"
 	expect_exit "${CONS[1]}" "consumer 1"
-	expect_kv "$TMPD/lb.log" received "$sent"
+	expect_lb_received "$sent"
 	expect_kv "$TMPD/lb.log" pipe0_dropped 0
 	p0=$(kv "$TMPD/lb.log" pipe0)
 	p1=$(kv "$TMPD/lb.log" pipe1)
@@ -230,8 +241,8 @@ test_lb_stalled_consumer() {
 	info "pipe0=$p0 pipe1=$p1 pipe1_dropped=$d1"
 	[ "$d1" -gt 0 ] || fail "no drops on the stalled pipe"
 	expect_kv "$TMPD/lb.log" dropped "$d1"
-	[ $((p0 + p1 + d1)) = "$sent" ] ||
-		fail "pipe0 + pipe1 + drops = $((p0 + p1 + d1)), sent $sent"
+	[ $((p0 + p1 + d1)) = "$RECEIVED" ] ||
+		fail "pipe0 + pipe1 + drops = $((p0 + p1 + d1)), received $RECEIVED"
 	slots=1024 # a pipe ring holds one frame less than its slots
 	[ "$p1" -lt "$slots" ] || fail "pipe1=$p1: more than the ring holds"
 	expect_kv "$TMPD/cons0.log" packets "$p0"
@@ -260,8 +271,8 @@ test_lb_extra_buffers() {
 	expect_exit "${CONS[1]}" "consumer 1"
 	kill -TERM "$LB_PID"
 	expect_exit "$LB_PID" lb
-	expect_kv "$TMPD/lb.log" received "$sent"
-	expect_kv "$TMPD/lb.log" forwarded "$sent"
+	expect_lb_received "$sent"
+	expect_kv "$TMPD/lb.log" forwarded "$RECEIVED"
 	expect_kv "$TMPD/lb.log" dropped 0
 	p1=$(kv "$TMPD/lb.log" pipe1)
 	[ "$p1" -ge 1024 ] || fail "pipe1=$p1: the test did not overflow it"
@@ -289,15 +300,15 @@ test_lb_extra_buffers_exhausted() {
 	expect_exit "${CONS[1]}" "consumer 1"
 	kill -TERM "$LB_PID"
 	expect_exit "$LB_PID" lb
-	expect_kv "$TMPD/lb.log" received "$sent"
+	expect_lb_received "$sent"
 	expect_kv "$TMPD/lb.log" pipe0_dropped 0
 	p0=$(kv "$TMPD/lb.log" pipe0)
 	p1=$(kv "$TMPD/lb.log" pipe1)
 	d1=$(kv "$TMPD/lb.log" pipe1_dropped)
 	info "pipe0=$p0 pipe1=$p1 pipe1_dropped=$d1"
 	[ "$p1" = $((1023 + 256)) ] || fail "pipe1=$p1, expected 1023 + 256"
-	[ $((p0 + p1 + d1)) = "$sent" ] ||
-		fail "pipe0 + pipe1 + drops = $((p0 + p1 + d1)), sent $sent"
+	[ $((p0 + p1 + d1)) = "$RECEIVED" ] ||
+		fail "pipe0 + pipe1 + drops = $((p0 + p1 + d1)), received $RECEIVED"
 	expect_kv "$TMPD/cons0.log" packets "$p0"
 	expect_kv "$TMPD/cons1.log" packets "$p1"
 }
