@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <pktmap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define MAX_OPTIONS 32
+/* Each option takes at least its header out of netmap's request budget. */
+#define MAX_OPTIONS (NETMAP_REQ_MAXSIZE / sizeof(struct nmreq_option))
 
 /* ---- the caller's memory ------------------------------------------------ */
 
@@ -167,18 +169,45 @@ static int check_header(const struct nmreq_header *hdr)
 	return 0;
 }
 
-/* Follows the caller's option list once, copying each option. */
+/*
+ * What an option takes of the request's budget, as netmap counts it: its
+ * fixed size, or the size it declares for the eventfd list.
+ */
+static uint64_t opt_cost(const struct nmreq_option *o)
+{
+	if (o->nro_reqtype == NETMAP_REQ_OPT_SYNC_KLOOP_EVENTFDS &&
+	    o->nro_size > sizeof(*o))
+		return o->nro_size;
+	return opt_size(o->nro_reqtype);
+}
+
+/*
+ * Follows the caller's option list once, copying each option.  Body and
+ * options together fit in NETMAP_REQ_MAXSIZE bytes, else EMSGSIZE as
+ * netmap: that is also how a list that loops ends.
+ */
 static int copy_in_options(struct ctrl_req *r)
 {
 	const size_t head = sizeof(struct nmreq_option);
+	uint64_t used = r->body_size;
 
 	r->nopts = 0;
 	for (uint64_t at = r->hdr.nr_options; at; r->nopts++) {
-		union ctrl_opt *o = &r->opt[r->nopts];
-		if (r->nopts == MAX_OPTIONS)
-			return -EINVAL; /* a longer list is a loop */
-		if (copy_in(&o->o, at, head))
+		struct nmreq_option next;
+		if (copy_in(&next, at, head))
 			return -EFAULT;
+		/*
+		 * Within the budget one more option still fits in opt[].
+		 * The caller's size is compared, never added: no wrap.
+		 */
+		uint64_t cost = opt_cost(&next);
+		if (cost > NETMAP_REQ_MAXSIZE - used) {
+			pm_log("options beyond %d bytes", NETMAP_REQ_MAXSIZE);
+			return -EMSGSIZE;
+		}
+		used += cost;
+		union ctrl_opt *o = &r->opt[r->nopts];
+		o->o = next;
 		r->opt_at[r->nopts] = at;
 		r->opt_size[r->nopts] = opt_size(o->o.nro_reqtype);
 		if (copy_in((char *)o + head, at + head,
@@ -354,20 +383,29 @@ static int ctrl_dispatch(struct pm_file *f, struct ctrl_req *r)
  * with EFAULT before it does anything.  Results go back even on failure
  * (option statuses).
  */
-static int ctrl(struct pm_file *f, void *arg)
+static int ctrl_copied(struct pm_file *f, struct ctrl_req *r, void *arg)
 {
-	struct ctrl_req r;
-	int err = copy_in_ctrl(&r, arg);
+	int err = copy_in_ctrl(r, arg);
 
 	if (!err)
-		err = copy_out_ctrl(&r, arg);
+		err = copy_out_ctrl(r, arg);
 	if (err)
 		return err;
-	err = check_options(&r);
+	err = check_options(r);
 	if (!err)
-		err = ctrl_dispatch(f, &r);
-	int out = copy_out_ctrl(&r, arg);
+		err = ctrl_dispatch(f, r);
+	int out = copy_out_ctrl(r, arg);
 	return err ? err : out;
+}
+
+/* The copy is on the heap: a full option list is too big for a stack. */
+static int ctrl(struct pm_file *f, void *arg)
+{
+	struct ctrl_req *r = malloc(sizeof(*r));
+	int err = r ? ctrl_copied(f, r, arg) : -ENOMEM;
+
+	free(r);
+	return err;
 }
 
 /* ---- the legacy struct nmreq ------------------------------------------- */
