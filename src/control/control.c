@@ -311,37 +311,49 @@ static int ctrl_register(struct pm_file *f, const char *name,
 	return err;
 }
 
-static int ctrl_port_info(struct pm_file *f, const char *name,
-			  struct nmreq_port_info_get *info)
+/*
+ * With no port name netmap describes a memory allocator: nr_mem_id's, or
+ * 1's.  Only memory id 1 is known without a port of it here.
+ */
+static int mem_info(struct nmreq_port_info_get *info)
 {
-	if (!*name && f->port)
-		name = f->port->name;
-	return pm_port_info(name, info);
-}
-
-/* The pools of the file's port, of the named port, or of memory id 1. */
-static int ctrl_pools_info(struct pm_file *f, const char *name,
-			   struct nmreq_pools_info *pi)
-{
-	struct nmreq_port_info_get info;
-	uint16_t mem_id = pi->nr_mem_id;
+	uint16_t mem_id = info->nr_mem_id ? info->nr_mem_id : PM_GLOBAL_MEM_ID;
 	struct pm_region *mem;
 	int err;
 
-	if (f->port) {
-		pm_region_info(f->port->mem, pi);
-		return 0;
-	}
-	if (name[0]) {
-		err = pm_port_info(name, &info);
-		if (err)
-			return err;
-		mem_id = info.nr_mem_id;
-	} else if (mem_id != 0 && mem_id != PM_GLOBAL_MEM_ID) {
+	if (mem_id != PM_GLOBAL_MEM_ID) {
 		pm_log("memory id %u: name a port of it", mem_id);
 		return -EINVAL;
 	}
-	err = pm_region_get(mem_id ? mem_id : PM_GLOBAL_MEM_ID, &mem);
+	err = pm_region_get(mem_id, &mem);
+	if (err)
+		return err;
+	info->nr_memsize = mem->size;
+	info->nr_mem_id = mem_id;
+	pm_region_put(mem);
+	return 0;
+}
+
+/* As netmap: the named port, whatever the file has bound. */
+static int ctrl_port_info(const char *name, struct nmreq_port_info_get *info)
+{
+	return *name ? pm_port_info(name, info) : mem_info(info);
+}
+
+/* The pools of the named port's memory; netmap has no default port. */
+static int ctrl_pools_info(const char *name, struct nmreq_pools_info *pi)
+{
+	struct nmreq_port_info_get info;
+	struct pm_region *mem;
+	int err;
+
+	if (!*name) {
+		pm_log("pools of which port?");
+		return -ENXIO;
+	}
+	err = pm_port_info(name, &info);
+	if (!err)
+		err = pm_region_get(info.nr_mem_id, &mem);
 	if (err)
 		return err;
 	pm_region_info(mem, pi);
@@ -359,9 +371,9 @@ static int ctrl_dispatch(struct pm_file *f, struct ctrl_req *r)
 	case NETMAP_REQ_REGISTER:
 		return ctrl_register(f, name, &b->reg);
 	case NETMAP_REQ_PORT_INFO_GET:
-		return ctrl_port_info(f, name, &b->info);
+		return ctrl_port_info(name, &b->info);
 	case NETMAP_REQ_POOLS_INFO_GET:
-		return ctrl_pools_info(f, name, &b->pools);
+		return ctrl_pools_info(name, &b->pools);
 	case NETMAP_REQ_VALE_NEWIF:
 		return pm_vale_newif(name, &b->newif);
 	case NETMAP_REQ_VALE_DELIF:
@@ -488,21 +500,23 @@ static int legacy_regif(struct pm_file *f, struct nmreq *nmr)
 	return 0;
 }
 
-static int legacy_info(struct pm_file *f, struct nmreq *nmr)
+/* PORT_INFO_GET in the old clothes; what it leaves alone stays as given. */
+static int legacy_info(struct nmreq *nmr)
 {
-	struct nmreq_port_info_get info;
-	const char *name = nmr->nr_name;
+	struct nmreq_port_info_get info = {
+	    .nr_memsize = nmr->nr_memsize,
+	    .nr_tx_slots = nmr->nr_tx_slots,
+	    .nr_rx_slots = nmr->nr_rx_slots,
+	    .nr_tx_rings = nmr->nr_tx_rings,
+	    .nr_rx_rings = nmr->nr_rx_rings,
+	    .nr_mem_id = nmr->nr_arg2,
+	};
 	int err = legacy_check(nmr);
 
+	if (!err)
+		err = ctrl_port_info(nmr->nr_name, &info);
 	if (err)
 		return err;
-	if (!*name && f->port)
-		name = f->port->name;
-	err = pm_port_info(name, &info);
-	if (err)
-		return err;
-	nmr->nr_offset =
-	    f->port ? (uint32_t)pm_region_offset(f->port->mem, f->nifp) : 0;
 	nmr->nr_memsize = (uint32_t)info.nr_memsize;
 	nmr->nr_tx_rings = info.nr_tx_rings;
 	nmr->nr_rx_rings = info.nr_rx_rings;
@@ -522,7 +536,7 @@ static int legacy(struct pm_file *f, unsigned long req, void *arg)
 		err = copy_out((uintptr_t)arg, &nmr, sizeof(nmr));
 	if (err)
 		return err;
-	err = req == NIOCREGIF ? legacy_regif(f, &nmr) : legacy_info(f, &nmr);
+	err = req == NIOCREGIF ? legacy_regif(f, &nmr) : legacy_info(&nmr);
 	int out = copy_out((uintptr_t)arg, &nmr, sizeof(nmr));
 	return err ? err : out;
 }

@@ -16,6 +16,169 @@
 #define PORT	    "lo"
 #define NO_SUCH_MEM 999 /* a memory id nobody has */
 
+/* nr_memsize of memory id 1, as a NIC port's information says. */
+static uint64_t global_memsize(void)
+{
+	struct nmreq_port_info_get info = {0};
+	struct nmreq_header hdr;
+	int fd = nmt_open();
+
+	nmt_hdr(&hdr, NETMAP_REQ_PORT_INFO_GET, PORT, &info);
+	MUST_OK(ioctl(fd, NIOCCTRL, &hdr), "PORT_INFO_GET " PORT);
+	CHECK_EQ(info.nr_mem_id, 1, PORT " lives in memory id 1");
+	close(fd);
+	return info.nr_memsize;
+}
+
+/* ---- empty port names ---------------------------------------------------- */
+
+/*
+ * tcpreplay's get_netmap_version(), verbatim in what it does: a fresh
+ * descriptor, a zeroed struct nmreq with only nr_version set, NIOCGINFO,
+ * and the version read back.  Then the fallback it tries when that fails.
+ */
+static int tcpreplay_version(void)
+{
+	struct nmreq nmr;
+	int fd = open("/dev/netmap", O_RDWR), version = -1;
+
+	if (fd < 0)
+		return -1;
+	memset(&nmr, 0, sizeof(nmr));
+	nmr.nr_version = NETMAP_API;
+	if (ioctl(fd, NIOCGINFO, &nmr) == 0) {
+		version = (int)nmr.nr_version;
+	} else {
+		for (int x = 0; x < 50; x++) {
+			memset(&nmr, 0, sizeof(nmr));
+			nmr.nr_version = (uint32_t)x;
+			if (ioctl(fd, NIOCGINFO, &nmr) == 0) {
+				version = (int)nmr.nr_version;
+				break;
+			}
+		}
+	}
+	close(fd);
+	return version;
+}
+
+static void test_tcpreplay_client(void)
+{
+	uint64_t memsize = global_memsize();
+	struct nmreq nmr;
+	int fd = nmt_open();
+
+	CHECK_EQ(tcpreplay_version(), NETMAP_API,
+		 "tcpreplay learns the running netmap version");
+
+	memset(&nmr, 0, sizeof(nmr));
+	nmr.nr_version = NETMAP_API;
+	CHECK_OK(ioctl(fd, NIOCGINFO, &nmr), "NIOCGINFO, empty name");
+	CHECK_EQ(nmr.nr_version, NETMAP_API, "nr_version as given");
+	CHECK_EQ(nmr.nr_memsize, memsize, "nr_memsize: memory id 1's");
+	CHECK_EQ(nmr.nr_arg2, 1, "nr_arg2: memory id 1");
+	CHECK_EQ(nmr.nr_offset, 0, "nr_offset untouched");
+	CHECK(nmr.nr_tx_rings == 0 && nmr.nr_rx_rings == 0 &&
+		  nmr.nr_tx_slots == 0 && nmr.nr_rx_slots == 0,
+	      "rings and slots untouched (a port's, not the allocator's)");
+	close(fd);
+}
+
+/* Legacy NIOCGINFO with no name, on an unbound and on a bound fd. */
+static void test_legacy_info_empty(void)
+{
+	uint64_t memsize = global_memsize();
+	struct nmreq_register reg;
+	struct nmreq nmr;
+	int fd = nmt_open();
+
+	memset(&nmr, 0, sizeof(nmr));
+	nmr.nr_version = NETMAP_API;
+	nmr.nr_arg2 = 1;
+	nmr.nr_tx_rings = 7;
+	nmr.nr_rx_slots = 9;
+	nmr.nr_offset = 0x1234;
+	CHECK_OK(ioctl(fd, NIOCGINFO, &nmr), "NIOCGINFO, empty name, mem 1");
+	CHECK_EQ(nmr.nr_memsize, memsize, "nr_memsize");
+	CHECK_EQ(nmr.nr_arg2, 1, "nr_arg2");
+	CHECK_EQ(nmr.nr_tx_rings, 7, "nr_tx_rings as given");
+	CHECK_EQ(nmr.nr_rx_slots, 9, "nr_rx_slots as given");
+	CHECK_EQ(nmr.nr_offset, 0x1234, "nr_offset as given");
+
+	nmr.nr_arg2 = NO_SUCH_MEM;
+	CHECK_ERR(ioctl(fd, NIOCGINFO, &nmr), EINVAL,
+		  "NIOCGINFO, empty name, a memory id nobody has");
+
+	nmt_reg_init(&reg, NR_REG_ALL_NIC, 0);
+	MUST_OK(nmt_register(fd, PORT, &reg), "REGISTER " PORT);
+	memset(&nmr, 0, sizeof(nmr));
+	nmr.nr_version = NETMAP_API;
+	nmr.nr_tx_rings = 77;
+	CHECK_OK(ioctl(fd, NIOCGINFO, &nmr), "NIOCGINFO, empty name, bound");
+	CHECK_EQ(nmr.nr_tx_rings, 77,
+		 "a bound fd changes nothing: still the allocator");
+	CHECK_EQ(nmr.nr_memsize, memsize, "nr_memsize, bound fd");
+	close(fd);
+}
+
+/* PORT_INFO_GET with no name: memory id as asked (0 is 1), the rest kept. */
+static void test_port_info_empty(void)
+{
+	uint64_t memsize = global_memsize();
+	struct nmreq_port_info_get info;
+	struct nmreq_header hdr;
+	int fd = nmt_open();
+
+	for (uint16_t id = 0; id <= 1; id++) {
+		memset(&info, 0, sizeof(info));
+		info.nr_mem_id = id;
+		info.nr_tx_rings = 3;
+		info.nr_rx_slots = 5;
+		info.nr_host_tx_rings = 2;
+		nmt_hdr(&hdr, NETMAP_REQ_PORT_INFO_GET, "", &info);
+		CHECK_OK(ioctl(fd, NIOCCTRL, &hdr),
+			 "PORT_INFO_GET, empty name, nr_mem_id %u", id);
+		CHECK_EQ(info.nr_mem_id, 1, "nr_mem_id (asked %u)", id);
+		CHECK_EQ(info.nr_memsize, memsize, "nr_memsize (asked %u)", id);
+		CHECK(info.nr_tx_rings == 3 && info.nr_rx_slots == 5 &&
+			  info.nr_host_tx_rings == 2 && info.nr_rx_rings == 0,
+		      "the port fields as given (asked %u)", id);
+	}
+	memset(&info, 0, sizeof(info));
+	info.nr_mem_id = NO_SUCH_MEM;
+	nmt_hdr(&hdr, NETMAP_REQ_PORT_INFO_GET, "", &info);
+	CHECK_ERR(ioctl(fd, NIOCCTRL, &hdr), EINVAL,
+		  "PORT_INFO_GET, empty name, a memory id nobody has");
+	close(fd);
+}
+
+/* netmap's POOLS_INFO_GET needs a port: no name is no such interface. */
+static void test_pools_info_empty(void)
+{
+	uint64_t memsize = global_memsize();
+	struct nmreq_pools_info pi;
+	struct nmreq_register reg;
+	struct nmreq_header hdr;
+	int fd = nmt_open();
+
+	memset(&pi, 0, sizeof(pi));
+	nmt_hdr(&hdr, NETMAP_REQ_POOLS_INFO_GET, "", &pi);
+	CHECK_ERR(ioctl(fd, NIOCCTRL, &hdr), ENXIO,
+		  "POOLS_INFO_GET, empty name, unbound fd");
+	nmt_reg_init(&reg, NR_REG_ALL_NIC, 0);
+	MUST_OK(nmt_register(fd, PORT, &reg), "REGISTER " PORT);
+	CHECK_ERR(ioctl(fd, NIOCCTRL, &hdr), ENXIO,
+		  "POOLS_INFO_GET, empty name, bound fd");
+	close(fd);
+
+	fd = nmt_open();
+	nmt_hdr(&hdr, NETMAP_REQ_POOLS_INFO_GET, PORT, &pi);
+	CHECK_OK(ioctl(fd, NIOCCTRL, &hdr), "POOLS_INFO_GET " PORT);
+	CHECK_EQ(pi.nr_mem_id, 1, "POOLS_INFO_GET " PORT ": memory id");
+	CHECK_EQ(pi.nr_memsize, memsize, "POOLS_INFO_GET " PORT ": memsize");
+	close(fd);
+}
+
 /* ---- the option list's size ---------------------------------------------- */
 
 #define OPT_HEAD sizeof(struct nmreq_option)
@@ -96,6 +259,10 @@ static void test_option_list_size(void)
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_tcpreplay_client();
+	test_legacy_info_empty();
+	test_port_info_empty();
+	test_pools_info_empty();
 	test_option_list_size();
 	printf("conformance: all checks passed\n");
 	return 0;
