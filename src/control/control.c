@@ -282,6 +282,27 @@ static int check_mem_id(const char *name, uint16_t mem_id)
 	return -EINVAL;
 }
 
+/*
+ * A pipe has no host rings: as netmap, it binds in the modes of NIC rings
+ * only (a null port is not a pipe: netmap looks for one first).
+ */
+static int check_pipe_mode(const char *name, uint32_t mode)
+{
+	if (!strpbrk(name, "{}") || mode == NR_REG_ALL_NIC ||
+	    mode == NR_REG_ONE_NIC || mode == NR_REG_NULL)
+		return 0;
+	pm_log("%s: a pipe binds NIC rings only, not mode %u", name, mode);
+	return -EINVAL;
+}
+
+/* What a registration asks, checked before anything is bound. */
+static int check_register(const char *name, uint32_t mode, uint16_t mem_id)
+{
+	int err = check_mem_id(name, mem_id);
+
+	return err ? err : check_pipe_mode(name, mode);
+}
+
 static int ctrl_register(struct pm_file *f, const char *name,
 			 struct nmreq_register *r)
 {
@@ -303,7 +324,7 @@ static int ctrl_register(struct pm_file *f, const char *name,
 		       req.mode);
 		return -EINVAL;
 	}
-	err = check_mem_id(req.name, r->nr_mem_id);
+	err = check_register(req.name, req.mode, r->nr_mem_id);
 	if (!err)
 		err = pm_file_register(f, &req);
 	if (!err)
@@ -482,7 +503,7 @@ static int legacy_regif(struct pm_file *f, struct nmreq *nmr)
 	if (err)
 		return err;
 	legacy_mode(nmr, &req, name, sizeof(name));
-	err = check_mem_id(name, nmr->nr_arg2);
+	err = check_register(name, req.mode, nmr->nr_arg2);
 	if (!err)
 		err = pm_file_register(f, &req);
 	if (err)

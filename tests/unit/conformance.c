@@ -256,6 +256,67 @@ static void test_option_list_size(void)
 	close(fd);
 }
 
+/* ---- pipes bind NIC rings only ------------------------------------------- */
+
+static const uint32_t host_modes[] = {NR_REG_SW, NR_REG_NIC_SW, NR_REG_ONE_SW};
+
+static void test_pipe_modes(void)
+{
+	const char *ends[] = {"lo{5", "lo}5", "lo{pipeid1"};
+	struct nmreq_register reg;
+	struct nmport_d *d;
+
+	for (size_t e = 0; e < 3; e++) {
+		int fd = nmt_open();
+
+		for (size_t m = 0; m < 3; m++) {
+			nmt_reg_init(&reg, host_modes[m], 0);
+			CHECK_ERR(nmt_register(fd, ends[e], &reg), EINVAL,
+				  "%s in mode %u", ends[e], host_modes[m]);
+		}
+		nmt_reg_init(&reg, NR_REG_ONE_NIC, 0);
+		CHECK_OK(nmt_register(fd, ends[e], &reg),
+			 "%s in NR_REG_ONE_NIC, after the refusals", ends[e]);
+		close(fd);
+	}
+	errno = 0;
+	d = nmport_open("netmap:lo}8*");
+	CHECK(d == NULL && errno == EINVAL,
+	      "nmport_open netmap:lo}8*: NULL, EINVAL (errno %d)", errno);
+	d = nmport_open("netmap:lo}8");
+	CHECK(d != NULL, "nmport_open netmap:lo}8");
+	nmport_close(d);
+}
+
+static void test_pipe_modes_legacy(void)
+{
+	struct nmreq nmr;
+	int fd = nmt_open();
+
+	for (size_t m = 0; m < 3; m++) {
+		memset(&nmr, 0, sizeof(nmr));
+		nmr.nr_version = NETMAP_API;
+		snprintf(nmr.nr_name, sizeof(nmr.nr_name), "lo{6");
+		nmr.nr_flags = host_modes[m];
+		CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EINVAL,
+			  "NIOCREGIF lo{6 in mode %u", host_modes[m]);
+	}
+	memset(&nmr, 0, sizeof(nmr));
+	nmr.nr_version = NETMAP_API;
+	snprintf(nmr.nr_name, sizeof(nmr.nr_name), "lo}6");
+	nmr.nr_ringid = NETMAP_SW_RING; /* NR_REG_DEFAULT: the host rings */
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EINVAL,
+		  "NIOCREGIF lo}6 with NETMAP_SW_RING");
+	memset(&nmr, 0, sizeof(nmr));
+	nmr.nr_version = NETMAP_API;
+	snprintf(nmr.nr_name, sizeof(nmr.nr_name), "lo");
+	nmr.nr_flags = NR_REG_PIPE_MASTER;
+	nmr.nr_ringid = 6;
+	CHECK_OK(ioctl(fd, NIOCREGIF, &nmr),
+		 "NIOCREGIF lo with NR_REG_PIPE_MASTER 6");
+	close(fd);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -264,6 +325,8 @@ int main(void)
 	test_port_info_empty();
 	test_pools_info_empty();
 	test_option_list_size();
+	test_pipe_modes();
+	test_pipe_modes_legacy();
 	printf("conformance: all checks passed\n");
 	return 0;
 }

@@ -316,8 +316,9 @@ static void monitor_modes(void)
 	    {NR_REG_ONE_NIC, 0, 0, true},
 	    {NR_REG_ONE_NIC, 1, EINVAL, false},
 	    {NR_REG_ONE_NIC, 999, EINVAL, false},
-	    {NR_REG_NIC_SW, 0, 0, true},
-	    {NR_REG_SW, 0, 0, false},
+	    /* as netmap: a pipe's monitor binds its NIC rings only */
+	    {NR_REG_NIC_SW, 0, EINVAL, false},
+	    {NR_REG_SW, 0, EINVAL, false},
 	    {NR_REG_ONE_SW, 0, EINVAL, false},
 	    {NR_REG_NULL, 0, EOPNOTSUPP, false},
 	};
