@@ -443,12 +443,12 @@ static int ctrl(struct pm_file *f, void *arg)
 
 /* ---- the legacy struct nmreq ------------------------------------------- */
 
-static int legacy_check(struct nmreq *nmr)
+/* As netmap's: any version from the oldest on, left as the caller set it. */
+static int legacy_check(const struct nmreq *nmr)
 {
-	if (nmr->nr_version < NETMAP_MIN_API ||
-	    nmr->nr_version > NETMAP_MAX_API) {
-		nmr->nr_version =
-		    NETMAP_API; /* tells the caller what we speak */
+	if (nmr->nr_version < NETMAP_MIN_API) {
+		pm_log("API version %u, want %d or later", nmr->nr_version,
+		       NETMAP_MIN_API);
 		return -EINVAL;
 	}
 	if (strnlen(nmr->nr_name, sizeof(nmr->nr_name)) == sizeof(nmr->nr_name))

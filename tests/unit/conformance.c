@@ -317,6 +317,90 @@ static void test_pipe_modes_legacy(void)
 	close(fd);
 }
 
+/* ---- the legacy API's version -------------------------------------------- */
+
+/* NIOCREGIF of lo in @mode with API @version; nr_version read back. */
+static int regif_version(uint32_t version, uint32_t mode, uint32_t *back)
+{
+	struct nmreq nmr;
+	int fd = nmt_open(), ret, err;
+
+	memset(&nmr, 0, sizeof(nmr));
+	nmr.nr_version = version;
+	snprintf(nmr.nr_name, sizeof(nmr.nr_name), PORT);
+	nmr.nr_flags = mode;
+	ret = ioctl(fd, NIOCREGIF, &nmr);
+	err = errno;
+	*back = nmr.nr_version;
+	CHECK_EQ(nmr.nr_flags, mode, "nr_flags kept (API %u)", version);
+	close(fd);
+	errno = err;
+	return ret;
+}
+
+static void test_legacy_versions(void)
+{
+	struct nmreq nmr;
+	uint32_t back;
+	int fd = nmt_open();
+
+	CHECK_OK(regif_version(NETMAP_API + 1, NR_REG_ALL_NIC, &back),
+		 "NIOCREGIF with API %d", NETMAP_API + 1);
+	CHECK_EQ(back, NETMAP_API + 1, "nr_version as given");
+	/* netmap's own suite: a newer application on an older kernel */
+	CHECK_OK(regif_version(NETMAP_API + 2, NR_REG_NIC_SW, &back),
+		 "NIOCREGIF NR_REG_NIC_SW with API %d", NETMAP_API + 2);
+	CHECK_EQ(back, NETMAP_API + 2, "nr_version as given");
+	CHECK_OK(regif_version(1000, NR_REG_ALL_NIC, &back),
+		 "NIOCREGIF with API 1000");
+	CHECK_ERR(regif_version(NETMAP_MIN_API - 1, NR_REG_ALL_NIC, &back),
+		  EINVAL, "NIOCREGIF with API %d", NETMAP_MIN_API - 1);
+	CHECK_EQ(back, NETMAP_MIN_API - 1, "refused: nr_version untouched");
+
+	memset(&nmr, 0, sizeof(nmr));
+	nmr.nr_version = 0;
+	CHECK_ERR(ioctl(fd, NIOCGINFO, &nmr), EINVAL, "NIOCGINFO with API 0");
+	CHECK_EQ(nmr.nr_version, 0, "refused: nr_version untouched");
+	nmr.nr_version = NETMAP_API + 2;
+	CHECK_OK(ioctl(fd, NIOCGINFO, &nmr), "NIOCGINFO with API %d",
+		 NETMAP_API + 2);
+	CHECK_EQ(nmr.nr_version, NETMAP_API + 2, "nr_version as given");
+	close(fd);
+}
+
+/* ---- nm_open's errno ----------------------------------------------------- */
+
+static void test_nm_open_errno(void)
+{
+	static const struct {
+		const char *name;
+		int err;
+	} cases[] = {
+	    {"eth0", 0}, /* not a netmap name: netmap's "not an error" */
+	    {"netmap:", EINVAL},
+	    {"netmap:lo@0", EINVAL},
+	    {"netmap:lo@1x", EINVAL},
+	    {"netmap:lo{99999", EINVAL},
+	    {"netmap:lo}1*", EINVAL},
+	    {"netmap:{1", EINVAL},
+	    {"vale", EINVAL},
+	    {"vale:", EINVAL},
+	    {"valeX:a-1", EINVAL},
+	    {"netmap:lo@conf:rings=x", EINVAL},
+	    {"netmap:pktmapnosuch1", ENXIO},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct nm_desc *d;
+
+		errno = 12345;
+		d = nm_open(cases[i].name, NULL, 0, NULL);
+		CHECK(d == NULL && errno == cases[i].err,
+		      "nm_open %s: NULL, errno %d (got %d)", cases[i].name,
+		      cases[i].err, errno);
+	}
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -327,6 +411,8 @@ int main(void)
 	test_option_list_size();
 	test_pipe_modes();
 	test_pipe_modes_legacy();
+	test_legacy_versions();
+	test_nm_open_errno();
 	printf("conformance: all checks passed\n");
 	return 0;
 }
