@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <pktmap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define MAX_OPTIONS 32
+/* Each option takes at least its header out of netmap's request budget. */
+#define MAX_OPTIONS (NETMAP_REQ_MAXSIZE / sizeof(struct nmreq_option))
 
 /* ---- the caller's memory ------------------------------------------------ */
 
@@ -167,18 +169,45 @@ static int check_header(const struct nmreq_header *hdr)
 	return 0;
 }
 
-/* Follows the caller's option list once, copying each option. */
+/*
+ * What an option takes of the request's budget, as netmap counts it: its
+ * fixed size, or the size it declares for the eventfd list.
+ */
+static uint64_t opt_cost(const struct nmreq_option *o)
+{
+	if (o->nro_reqtype == NETMAP_REQ_OPT_SYNC_KLOOP_EVENTFDS &&
+	    o->nro_size > sizeof(*o))
+		return o->nro_size;
+	return opt_size(o->nro_reqtype);
+}
+
+/*
+ * Follows the caller's option list once, copying each option.  Body and
+ * options together fit in NETMAP_REQ_MAXSIZE bytes, else EMSGSIZE as
+ * netmap: that is also how a list that loops ends.
+ */
 static int copy_in_options(struct ctrl_req *r)
 {
 	const size_t head = sizeof(struct nmreq_option);
+	uint64_t used = r->body_size;
 
 	r->nopts = 0;
 	for (uint64_t at = r->hdr.nr_options; at; r->nopts++) {
-		union ctrl_opt *o = &r->opt[r->nopts];
-		if (r->nopts == MAX_OPTIONS)
-			return -EINVAL; /* a longer list is a loop */
-		if (copy_in(&o->o, at, head))
+		struct nmreq_option next;
+		if (copy_in(&next, at, head))
 			return -EFAULT;
+		/*
+		 * Within the budget one more option still fits in opt[].
+		 * The caller's size is compared, never added: no wrap.
+		 */
+		uint64_t cost = opt_cost(&next);
+		if (cost > NETMAP_REQ_MAXSIZE - used) {
+			pm_log("options beyond %d bytes", NETMAP_REQ_MAXSIZE);
+			return -EMSGSIZE;
+		}
+		used += cost;
+		union ctrl_opt *o = &r->opt[r->nopts];
+		o->o = next;
 		r->opt_at[r->nopts] = at;
 		r->opt_size[r->nopts] = opt_size(o->o.nro_reqtype);
 		if (copy_in((char *)o + head, at + head,
@@ -253,6 +282,27 @@ static int check_mem_id(const char *name, uint16_t mem_id)
 	return -EINVAL;
 }
 
+/*
+ * A pipe has no host rings: as netmap, it binds in the modes of NIC rings
+ * only (a null port is not a pipe: netmap looks for one first).
+ */
+static int check_pipe_mode(const char *name, uint32_t mode)
+{
+	if (!strpbrk(name, "{}") || mode == NR_REG_ALL_NIC ||
+	    mode == NR_REG_ONE_NIC || mode == NR_REG_NULL)
+		return 0;
+	pm_log("%s: a pipe binds NIC rings only, not mode %u", name, mode);
+	return -EINVAL;
+}
+
+/* What a registration asks, checked before anything is bound. */
+static int check_register(const char *name, uint32_t mode, uint16_t mem_id)
+{
+	int err = check_mem_id(name, mem_id);
+
+	return err ? err : check_pipe_mode(name, mode);
+}
+
 static int ctrl_register(struct pm_file *f, const char *name,
 			 struct nmreq_register *r)
 {
@@ -274,7 +324,7 @@ static int ctrl_register(struct pm_file *f, const char *name,
 		       req.mode);
 		return -EINVAL;
 	}
-	err = check_mem_id(req.name, r->nr_mem_id);
+	err = check_register(req.name, req.mode, r->nr_mem_id);
 	if (!err)
 		err = pm_file_register(f, &req);
 	if (!err)
@@ -282,37 +332,49 @@ static int ctrl_register(struct pm_file *f, const char *name,
 	return err;
 }
 
-static int ctrl_port_info(struct pm_file *f, const char *name,
-			  struct nmreq_port_info_get *info)
+/*
+ * With no port name netmap describes a memory allocator: nr_mem_id's, or
+ * 1's.  Only memory id 1 is known without a port of it here.
+ */
+static int mem_info(struct nmreq_port_info_get *info)
 {
-	if (!*name && f->port)
-		name = f->port->name;
-	return pm_port_info(name, info);
-}
-
-/* The pools of the file's port, of the named port, or of memory id 1. */
-static int ctrl_pools_info(struct pm_file *f, const char *name,
-			   struct nmreq_pools_info *pi)
-{
-	struct nmreq_port_info_get info;
-	uint16_t mem_id = pi->nr_mem_id;
+	uint16_t mem_id = info->nr_mem_id ? info->nr_mem_id : PM_GLOBAL_MEM_ID;
 	struct pm_region *mem;
 	int err;
 
-	if (f->port) {
-		pm_region_info(f->port->mem, pi);
-		return 0;
-	}
-	if (name[0]) {
-		err = pm_port_info(name, &info);
-		if (err)
-			return err;
-		mem_id = info.nr_mem_id;
-	} else if (mem_id != 0 && mem_id != PM_GLOBAL_MEM_ID) {
+	if (mem_id != PM_GLOBAL_MEM_ID) {
 		pm_log("memory id %u: name a port of it", mem_id);
 		return -EINVAL;
 	}
-	err = pm_region_get(mem_id ? mem_id : PM_GLOBAL_MEM_ID, &mem);
+	err = pm_region_get(mem_id, &mem);
+	if (err)
+		return err;
+	info->nr_memsize = mem->size;
+	info->nr_mem_id = mem_id;
+	pm_region_put(mem);
+	return 0;
+}
+
+/* As netmap: the named port, whatever the file has bound. */
+static int ctrl_port_info(const char *name, struct nmreq_port_info_get *info)
+{
+	return *name ? pm_port_info(name, info) : mem_info(info);
+}
+
+/* The pools of the named port's memory; netmap has no default port. */
+static int ctrl_pools_info(const char *name, struct nmreq_pools_info *pi)
+{
+	struct nmreq_port_info_get info;
+	struct pm_region *mem;
+	int err;
+
+	if (!*name) {
+		pm_log("pools of which port?");
+		return -ENXIO;
+	}
+	err = pm_port_info(name, &info);
+	if (!err)
+		err = pm_region_get(info.nr_mem_id, &mem);
 	if (err)
 		return err;
 	pm_region_info(mem, pi);
@@ -330,9 +392,9 @@ static int ctrl_dispatch(struct pm_file *f, struct ctrl_req *r)
 	case NETMAP_REQ_REGISTER:
 		return ctrl_register(f, name, &b->reg);
 	case NETMAP_REQ_PORT_INFO_GET:
-		return ctrl_port_info(f, name, &b->info);
+		return ctrl_port_info(name, &b->info);
 	case NETMAP_REQ_POOLS_INFO_GET:
-		return ctrl_pools_info(f, name, &b->pools);
+		return ctrl_pools_info(name, &b->pools);
 	case NETMAP_REQ_VALE_NEWIF:
 		return pm_vale_newif(name, &b->newif);
 	case NETMAP_REQ_VALE_DELIF:
@@ -354,30 +416,39 @@ static int ctrl_dispatch(struct pm_file *f, struct ctrl_req *r)
  * with EFAULT before it does anything.  Results go back even on failure
  * (option statuses).
  */
-static int ctrl(struct pm_file *f, void *arg)
+static int ctrl_copied(struct pm_file *f, struct ctrl_req *r, void *arg)
 {
-	struct ctrl_req r;
-	int err = copy_in_ctrl(&r, arg);
+	int err = copy_in_ctrl(r, arg);
 
 	if (!err)
-		err = copy_out_ctrl(&r, arg);
+		err = copy_out_ctrl(r, arg);
 	if (err)
 		return err;
-	err = check_options(&r);
+	err = check_options(r);
 	if (!err)
-		err = ctrl_dispatch(f, &r);
-	int out = copy_out_ctrl(&r, arg);
+		err = ctrl_dispatch(f, r);
+	int out = copy_out_ctrl(r, arg);
 	return err ? err : out;
+}
+
+/* The copy is on the heap: a full option list is too big for a stack. */
+static int ctrl(struct pm_file *f, void *arg)
+{
+	struct ctrl_req *r = malloc(sizeof(*r));
+	int err = r ? ctrl_copied(f, r, arg) : -ENOMEM;
+
+	free(r);
+	return err;
 }
 
 /* ---- the legacy struct nmreq ------------------------------------------- */
 
-static int legacy_check(struct nmreq *nmr)
+/* As netmap's: any version from the oldest on, left as the caller set it. */
+static int legacy_check(const struct nmreq *nmr)
 {
-	if (nmr->nr_version < NETMAP_MIN_API ||
-	    nmr->nr_version > NETMAP_MAX_API) {
-		nmr->nr_version =
-		    NETMAP_API; /* tells the caller what we speak */
+	if (nmr->nr_version < NETMAP_MIN_API) {
+		pm_log("API version %u, want %d or later", nmr->nr_version,
+		       NETMAP_MIN_API);
 		return -EINVAL;
 	}
 	if (strnlen(nmr->nr_name, sizeof(nmr->nr_name)) == sizeof(nmr->nr_name))
@@ -432,7 +503,7 @@ static int legacy_regif(struct pm_file *f, struct nmreq *nmr)
 	if (err)
 		return err;
 	legacy_mode(nmr, &req, name, sizeof(name));
-	err = check_mem_id(name, nmr->nr_arg2);
+	err = check_register(name, req.mode, nmr->nr_arg2);
 	if (!err)
 		err = pm_file_register(f, &req);
 	if (err)
@@ -450,21 +521,23 @@ static int legacy_regif(struct pm_file *f, struct nmreq *nmr)
 	return 0;
 }
 
-static int legacy_info(struct pm_file *f, struct nmreq *nmr)
+/* PORT_INFO_GET in the old clothes; what it leaves alone stays as given. */
+static int legacy_info(struct nmreq *nmr)
 {
-	struct nmreq_port_info_get info;
-	const char *name = nmr->nr_name;
+	struct nmreq_port_info_get info = {
+	    .nr_memsize = nmr->nr_memsize,
+	    .nr_tx_slots = nmr->nr_tx_slots,
+	    .nr_rx_slots = nmr->nr_rx_slots,
+	    .nr_tx_rings = nmr->nr_tx_rings,
+	    .nr_rx_rings = nmr->nr_rx_rings,
+	    .nr_mem_id = nmr->nr_arg2,
+	};
 	int err = legacy_check(nmr);
 
+	if (!err)
+		err = ctrl_port_info(nmr->nr_name, &info);
 	if (err)
 		return err;
-	if (!*name && f->port)
-		name = f->port->name;
-	err = pm_port_info(name, &info);
-	if (err)
-		return err;
-	nmr->nr_offset =
-	    f->port ? (uint32_t)pm_region_offset(f->port->mem, f->nifp) : 0;
 	nmr->nr_memsize = (uint32_t)info.nr_memsize;
 	nmr->nr_tx_rings = info.nr_tx_rings;
 	nmr->nr_rx_rings = info.nr_rx_rings;
@@ -484,7 +557,7 @@ static int legacy(struct pm_file *f, unsigned long req, void *arg)
 		err = copy_out((uintptr_t)arg, &nmr, sizeof(nmr));
 	if (err)
 		return err;
-	err = req == NIOCREGIF ? legacy_regif(f, &nmr) : legacy_info(f, &nmr);
+	err = req == NIOCREGIF ? legacy_regif(f, &nmr) : legacy_info(&nmr);
 	int out = copy_out((uintptr_t)arg, &nmr, sizeof(nmr));
 	return err ? err : out;
 }

@@ -188,13 +188,16 @@ static void scribble(struct netmap_ring *r, enum scribble how, uint32_t pool)
 	}
 }
 
-static uint32_t pool_size(struct port *p)
+/* Buffers in the pool of port @name's memory. */
+static uint32_t pool_size(const char *name)
 {
 	struct nmreq_pools_info pi = {0};
 	struct nmreq_header hdr;
+	int fd = nmt_open();
 
-	nmt_hdr(&hdr, NETMAP_REQ_POOLS_INFO_GET, "", &pi);
-	MUST_OK(ioctl(p->fd, NIOCCTRL, &hdr), "POOLS_INFO_GET");
+	nmt_hdr(&hdr, NETMAP_REQ_POOLS_INFO_GET, name, &pi);
+	MUST_OK(ioctl(fd, NIOCCTRL, &hdr), "POOLS_INFO_GET %s", name);
+	close(fd);
 	return pi.nr_buf_pool_objtotal;
 }
 
@@ -320,7 +323,7 @@ static void hostile_receiver(const char *sw, const char *what, uint64_t flags)
 	MUST_OK(open_port(&s, ns, 0), "open %s", ns);
 	MUST_OK(open_port(&g, ng, 0), "open %s", ng);
 	send_n(&g, BCAST, MAC_G, 1, 0); /* learned */
-	struct hostile h = {nh, flags, pool_size(&s)};
+	struct hostile h = {nh, flags, pool_size(ns)};
 	peer_start(&pr, hostile_body, &h);
 	CHECK_EQ(peer_answer(&pr), 'r', "%s opened by another process", nh);
 	drain(&g, MAC_S, 0, &good);
@@ -389,7 +392,7 @@ static void own_rings_pipe(void)
 
 	MUST_OK(open_port(&m, "lo{71", 0), "open lo{71");
 	MUST_OK(open_port(&sl, "lo}71", 0), "open lo}71");
-	uint32_t pool = pool_size(&m);
+	uint32_t pool = pool_size("lo{71");
 	*(int64_t *)&sl.rx->buf_ofs = 0x7ff000000000ll;
 	for (uint32_t i = 0; i < sl.rx->num_slots; i++)
 		sl.rx->slot[i].buf_idx = 0xffffffffu;
