@@ -118,7 +118,10 @@ static uint64_t forward(struct nm_desc *src, struct nm_desc *dst)
 			ti++;
 			continue;
 		}
-		frames += move_frames(rx, tx);
+		uint64_t moved = move_frames(rx, tx);
+		if (moved == 0)
+			break; /* a chain waits for its rest, or for room */
+		frames += moved;
 	}
 	return frames;
 }
