@@ -138,6 +138,20 @@ static inline void nmt_hdr(struct nmreq_header *hdr, uint16_t type,
 	hdr->nr_body = (uintptr_t)body;
 }
 
+/* A request of @type on @name, on a descriptor of its own; -1 + errno. */
+static inline int nmt_ctrl(uint16_t type, const char *name, void *body)
+{
+	struct nmreq_header hdr;
+	int fd = nmt_open(), ret, err;
+
+	nmt_hdr(&hdr, type, name, body);
+	ret = ioctl(fd, NIOCCTRL, &hdr);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
 /* NIOCCTRL REGISTER of @name as @reg says; -1 with errno on failure. */
 static inline int nmt_register(int fd, const char *name,
 			       struct nmreq_register *reg)

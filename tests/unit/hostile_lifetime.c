@@ -557,19 +557,6 @@ static void test_monitor_churn(void)
 	}
 }
 
-static int ctrl(uint16_t type, const char *name, void *body)
-{
-	struct nmreq_header hdr;
-	int fd = nmt_open(), ret, err;
-
-	nmt_hdr(&hdr, type, name, body);
-	ret = ioctl(fd, NIOCCTRL, &hdr);
-	err = errno;
-	close(fd);
-	errno = err;
-	return ret;
-}
-
 /*
  * VALE_ATTACH of an interface forks an agent, which closes the
  * descriptors it inherits: ours stay as they were.
@@ -589,7 +576,7 @@ static void test_vale_attach_agent(void)
 	for (uint32_t i = 0; i < nic.rx->num_slots && i < 2048; i++)
 		bufs[1][i] = nic.rx->slot[i].buf_idx;
 	at.reg.nr_mode = NR_REG_ALL_NIC;
-	CHECK_OK(ctrl(NETMAP_REQ_VALE_ATTACH, "vale6:lo", &at),
+	CHECK_OK(nmt_ctrl(NETMAP_REQ_VALE_ATTACH, "vale6:lo", &at),
 		 "ATTACH vale6:lo");
 	CHECK(memcmp(&before, nic.nifp, sizeof(before)) == 0,
 	      "lo: our netmap_if is intact after the agent started");
@@ -602,7 +589,7 @@ static void test_vale_attach_agent(void)
 	port_open(&fresh, "lo{40");
 	check_apart("lo, after ATTACH", &nic, 1, &fresh);
 	send_receive("lo, after ATTACH", &nic, &nic);
-	CHECK_OK(ctrl(NETMAP_REQ_VALE_DETACH, "vale6:lo", &dt),
+	CHECK_OK(nmt_ctrl(NETMAP_REQ_VALE_DETACH, "vale6:lo", &dt),
 		 "DETACH vale6:lo");
 	send_receive("lo, after DETACH", &nic, &nic);
 	close(fresh.fd);

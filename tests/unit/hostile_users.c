@@ -473,19 +473,6 @@ static void test_vale_name_reused(void)
 	close(fds[1]);
 }
 
-static int ctrl(uint16_t type, const char *name, void *body)
-{
-	struct nmreq_header hdr;
-	int fd = nmt_open(), ret, err;
-
-	nmt_hdr(&hdr, type, name, body);
-	ret = ioctl(fd, NIOCCTRL, &hdr);
-	err = errno;
-	close(fd);
-	errno = err;
-	return ret;
-}
-
 /*
  * A persistent port keeps its rings for the next opener: what a killed
  * owner wrote in its slots (another port's buffers, one buffer twice) is
@@ -503,8 +490,8 @@ static void test_persistent_mended(void)
 
 	MUST_OK(open_port(&b, "vale1:b", 0), "open vale1:b");
 	uint32_t nb = ring_bufs(&b, bbufs), base = bufs_used(&b);
-	CHECK_OK(ctrl(NETMAP_REQ_VALE_NEWIF, "hp", &nw), "NEWIF hp");
-	CHECK_OK(ctrl(NETMAP_REQ_VALE_ATTACH, "vale1:hp", &at),
+	CHECK_OK(nmt_ctrl(NETMAP_REQ_VALE_NEWIF, "hp", &nw), "NEWIF hp");
+	CHECK_OK(nmt_ctrl(NETMAP_REQ_VALE_ATTACH, "vale1:hp", &at),
 		 "ATTACH vale1:hp");
 	MUST_OK(pipe(fds), "pipe");
 	pid_t pid = fork();
@@ -538,9 +525,9 @@ static void test_persistent_mended(void)
 	}
 	printf("ok   hp reopened: its %u slots hold buffers of its own\n", nh);
 	close_port(&h);
-	CHECK_OK(ctrl(NETMAP_REQ_VALE_DETACH, "vale1:hp", &dt),
+	CHECK_OK(nmt_ctrl(NETMAP_REQ_VALE_DETACH, "vale1:hp", &dt),
 		 "DETACH vale1:hp");
-	CHECK_OK(ctrl(NETMAP_REQ_VALE_DELIF, "hp", NULL), "DELIF hp");
+	CHECK_OK(nmt_ctrl(NETMAP_REQ_VALE_DELIF, "hp", NULL), "DELIF hp");
 	CHECK_EQ(bufs_used(&b), base,
 		 "buffers in use: vale1:b's, all of hp's back");
 	close_port(&b);

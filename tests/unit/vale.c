@@ -226,19 +226,6 @@ static void test_peer_killed(struct port *a, struct port *b)
 	close_port(&d);
 }
 
-static int ctrl(uint16_t type, const char *name, void *body)
-{
-	struct nmreq_header hdr;
-	int fd = nmt_open(), ret, err;
-
-	nmt_hdr(&hdr, type, name, body);
-	ret = ioctl(fd, NIOCCTRL, &hdr);
-	err = errno;
-	close(fd);
-	errno = err;
-	return ret;
-}
-
 /* Names of the ports VALE_LIST walks through, joined by spaces. */
 static void list_ports(char *out, size_t len)
 {
@@ -272,25 +259,26 @@ static void test_persistent(struct port *a)
 	char names[512];
 	struct port p;
 
-	CHECK_OK(ctrl(NETMAP_REQ_VALE_NEWIF, "pers0", &nw), "NEWIF pers0");
-	CHECK_ERR(ctrl(NETMAP_REQ_VALE_NEWIF, "pers0", &nw), EEXIST,
+	CHECK_OK(nmt_ctrl(NETMAP_REQ_VALE_NEWIF, "pers0", &nw), "NEWIF pers0");
+	CHECK_ERR(nmt_ctrl(NETMAP_REQ_VALE_NEWIF, "pers0", &nw), EEXIST,
 		  "NEWIF pers0 again: EEXIST");
-	CHECK_ERR(ctrl(NETMAP_REQ_VALE_NEWIF, "lo", &nw), EEXIST,
+	CHECK_ERR(nmt_ctrl(NETMAP_REQ_VALE_NEWIF, "lo", &nw), EEXIST,
 		  "NEWIF of an interface's name: EEXIST");
-	CHECK_OK(ctrl(NETMAP_REQ_VALE_ATTACH, "vale0:pers0", &at),
+	CHECK_OK(nmt_ctrl(NETMAP_REQ_VALE_ATTACH, "vale0:pers0", &at),
 		 "ATTACH vale0:pers0");
-	CHECK_ERR(ctrl(NETMAP_REQ_VALE_ATTACH, "vale0:pers0", &at), EBUSY,
+	CHECK_ERR(nmt_ctrl(NETMAP_REQ_VALE_ATTACH, "vale0:pers0", &at), EBUSY,
 		  "ATTACH it again: EBUSY");
-	CHECK_ERR(ctrl(NETMAP_REQ_VALE_ATTACH, "vale0:nosuch", &at), ENXIO,
+	CHECK_ERR(nmt_ctrl(NETMAP_REQ_VALE_ATTACH, "vale0:nosuch", &at), ENXIO,
 		  "ATTACH of nothing: ENXIO");
-	CHECK_ERR(ctrl(NETMAP_REQ_VALE_DELIF, "pers0", NULL), EBUSY,
+	CHECK_ERR(nmt_ctrl(NETMAP_REQ_VALE_DELIF, "pers0", NULL), EBUSY,
 		  "DELIF while attached: EBUSY");
 
 	list_ports(names, sizeof(names));
 	CHECK(strstr(names, "vale0:a") && strstr(names, "vale0:pers0"),
 	      "LIST shows the ports: %s", names);
-	CHECK_OK(ctrl(NETMAP_REQ_VALE_LIST, "vale0:pers0", &l), "LIST by name");
-	CHECK_ERR(ctrl(NETMAP_REQ_VALE_LIST, "vale0:nosuch", &l), ENXIO,
+	CHECK_OK(nmt_ctrl(NETMAP_REQ_VALE_LIST, "vale0:pers0", &l),
+		 "LIST by name");
+	CHECK_ERR(nmt_ctrl(NETMAP_REQ_VALE_LIST, "vale0:nosuch", &l), ENXIO,
 		  "LIST of an unknown port: ENXIO");
 
 	/* reached by its own name, and it forwards like any port */
@@ -298,16 +286,17 @@ static void test_persistent(struct port *a)
 	CHECK_EQ(p.reg.nr_mem_id, a->reg.nr_mem_id, "in vale0's memory");
 	send_frame(a, BCAST, MAC_A, 60, 9);
 	CHECK_EQ(take(&p, 60, 9), 1, "pers0 hears vale0:a's broadcast");
-	CHECK_ERR(ctrl(NETMAP_REQ_VALE_DETACH, "vale0:pers0", &dt), EBUSY,
+	CHECK_ERR(nmt_ctrl(NETMAP_REQ_VALE_DETACH, "vale0:pers0", &dt), EBUSY,
 		  "DETACH while open: EBUSY");
 	close_port(&p);
 	list_ports(names, sizeof(names));
 	CHECK(strstr(names, "vale0:pers0") != NULL, "closed, pers0 stays: %s",
 	      names);
 
-	CHECK_OK(ctrl(NETMAP_REQ_VALE_DETACH, "vale0:pers0", &dt), "DETACH");
-	CHECK_OK(ctrl(NETMAP_REQ_VALE_DELIF, "pers0", NULL), "DELIF");
-	CHECK_ERR(ctrl(NETMAP_REQ_VALE_DELIF, "pers0", NULL), ENXIO,
+	CHECK_OK(nmt_ctrl(NETMAP_REQ_VALE_DETACH, "vale0:pers0", &dt),
+		 "DETACH");
+	CHECK_OK(nmt_ctrl(NETMAP_REQ_VALE_DELIF, "pers0", NULL), "DELIF");
+	CHECK_ERR(nmt_ctrl(NETMAP_REQ_VALE_DELIF, "pers0", NULL), ENXIO,
 		  "DELIF again: ENXIO");
 	list_ports(names, sizeof(names));
 	CHECK(strstr(names, "pers0") == NULL, "gone from LIST: %s", names);
