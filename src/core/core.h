@@ -177,6 +177,7 @@ struct pm_monitor {
 struct pm_region_meta {
 	uint64_t magic;
 	_Atomic uint32_t keep; /* persistent things in it: outlives its users */
+	uint64_t netns;	       /* the namespace's cookie: names are reused */
 	uint16_t mem_id;
 	pthread_mutex_t lock; /* robust, process-shared: the allocators */
 	uint32_t buf_hint;    /* where the next buffer search starts */

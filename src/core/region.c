@@ -33,10 +33,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define REGION_MAGIC 0x706b6d7072656733ull /* "pkmpreg3" */
+#define REGION_MAGIC 0x706b6d7072656734ull /* "pkmpreg4" */
 #define OWNER_ORPHAN UINT32_MAX		   /* a buffer whose owner is gone */
 
 static pthread_mutex_t regions_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -150,14 +151,37 @@ static int init_lock(int dir)
 	return fd;
 }
 
-/* Does the object hold persistent state (NEWIF ports)? */
-static bool keeps(int fd)
+/*
+ * This network namespace's cookie (0 before Linux 5.14): unlike its inode
+ * number, which names regions, it is never given to another namespace.
+ */
+static uint64_t netns_cookie(void)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	if (fd >= 0) {
+		if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
+			cookie = 0;
+		pm_libc.close(fd);
+	}
+	return cookie;
+}
+
+/*
+ * Does the object hold persistent state (NEWIF ports)?  With @netns, only
+ * if that namespace made it: a dead namespace's state does not pass to a
+ * new one that got its inode number.
+ */
+static bool keeps(int fd, const uint64_t *netns)
 {
 	struct pm_region_meta m;
 
 	return pread(fd, &m, offsetof(struct pm_region_meta, mem_id), 0) ==
 		   (ssize_t)offsetof(struct pm_region_meta, mem_id) &&
-	       m.magic == REGION_MAGIC && m.keep > 0;
+	       m.magic == REGION_MAGIC && m.keep > 0 &&
+	       (!netns || m.netns == *netns);
 }
 
 /* The directory for reading, at its start (a dup would share offsets). */
@@ -193,7 +217,8 @@ static void remove_region(int dir, const char *name)
 static bool unheld(int dir, const char *name)
 {
 	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	bool free_ = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && !keeps(fd);
+	bool free_ =
+	    fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && !keeps(fd, NULL);
 
 	if (fd >= 0)
 		pm_libc.close(fd);
@@ -233,12 +258,13 @@ static void geometry(struct pm_region *r)
 }
 
 /* A fresh object: zeroed pools, buffers 0 and 1 reserved as in netmap. */
-static int meta_init(struct pm_region_meta *m, uint16_t mem_id)
+static int meta_init(struct pm_region_meta *m, uint16_t mem_id, uint64_t netns)
 {
 	pthread_mutexattr_t a;
 
 	/* the object was just truncated: all zeros, no page touched */
 	m->mem_id = mem_id;
+	m->netns = netns;
 	m->buf_used[0] = 3;
 	m->buf_hint = 2;
 	pthread_mutexattr_init(&a);
@@ -252,7 +278,7 @@ static int meta_init(struct pm_region_meta *m, uint16_t mem_id)
 	return 0;
 }
 
-static int region_map(struct pm_region *r, bool fresh)
+static int region_map(struct pm_region *r, bool fresh, uint64_t netns)
 {
 	size_t total = PM_REGION_META + r->size;
 
@@ -268,7 +294,7 @@ static int region_map(struct pm_region *r, bool fresh)
 	}
 	r->base = (char *)r->meta + PM_REGION_META;
 	if (fresh)
-		return meta_init(r->meta, r->mem_id);
+		return meta_init(r->meta, r->mem_id, netns);
 	return r->meta->magic == REGION_MAGIC ? 0 : -EIO;
 }
 
@@ -311,15 +337,16 @@ static int region_open_object(struct pm_region *r, int dir)
 		return errno == ELOOP ? -EACCES : -errno;
 	/*
 	 * nobody holds it: new, or left by processes that were all killed,
-	 * unless it keeps persistent state
+	 * unless it keeps persistent state of this namespace
 	 */
-	fresh =
-	    created || (flock(r->fd, LOCK_EX | LOCK_NB) == 0 && !keeps(r->fd));
+	uint64_t netns = netns_cookie();
+	fresh = created ||
+		(flock(r->fd, LOCK_EX | LOCK_NB) == 0 && !keeps(r->fd, &netns));
 	err = check_object(r, created, fresh);
 	if (!err && flock(r->fd, LOCK_SH) < 0)
 		err = -errno;
 	if (!err)
-		err = region_map(r, fresh);
+		err = region_map(r, fresh, netns);
 	if (err) {
 		pm_libc.close(r->fd);
 		return err;

@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <grp.h>
 #include <pktmap.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -535,6 +536,46 @@ static void test_persistent_mended(void)
 	close(fds[1]);
 }
 
+/*
+ * Regions are named by the network namespace's inode number, which a new
+ * namespace may get once the old one is gone: the new one must not
+ * inherit the dead one's persistent ports.  Here the dead namespace's
+ * region is moved to our name, as if our namespace had got its number.
+ */
+static void test_dead_namespace(void)
+{
+	struct nmreq_vale_newif nw = {0};
+	unsigned long dead = 0;
+	char from[64], to[64];
+	int fds[2], st;
+
+	MUST_OK(pipe(fds), "pipe");
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(1);
+		dead = netns();
+		if (write(fds[1], &dead, sizeof(dead)) != sizeof(dead))
+			_exit(1);
+		_exit(nmt_ctrl(NETMAP_REQ_VALE_NEWIF, "gone0", &nw) < 0);
+	}
+	CHECK_EQ(read(fds[0], &dead, sizeof(dead)), sizeof(dead),
+		 "a namespace of its own");
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "NEWIF gone0 there, then the namespace goes");
+	snprintf(from, sizeof(from), "/dev/shm/pktmap-%u/%lu.mem1",
+		 (unsigned)geteuid(), dead);
+	snprintf(to, sizeof(to), "/dev/shm/pktmap-%u/%lu.mem1",
+		 (unsigned)geteuid(), netns());
+	CHECK_OK(rename(from, to), "its region takes our name");
+	CHECK_OK(nmt_ctrl(NETMAP_REQ_VALE_NEWIF, "gone0", &nw),
+		 "NEWIF gone0 here: the dead namespace's port is not ours");
+	CHECK_OK(nmt_ctrl(NETMAP_REQ_VALE_DELIF, "gone0", NULL), "DELIF gone0");
+	close(fds[0]);
+	close(fds[1]);
+}
+
 /* ni_bufs_head naming another port's buffer: that buffer stays used. */
 static void test_forged_bufs_head(void)
 {
@@ -595,6 +636,7 @@ int main(int argc, char **argv)
 	test_vale_name_reused();
 	test_persistent_mended();
 	test_forged_bufs_head();
+	test_dead_namespace();
 	printf("hostile_users: all checks passed\n");
 	return 0;
 }
