@@ -806,8 +806,10 @@ static void *agent_buf(const struct agent_port *a, uint32_t idx)
 	return idx < a->nbufs ? a->bufs + (size_t)idx * a->buf_size : NULL;
 }
 
-/* Frames of @src's rx rings [first, last) go to @dst's tx rings [tfirst,
- * tlast), round robin; a frame with a bad slot is dropped. */
+/*
+ * Frames of @src's rx rings [first, last) go to @dst's tx rings
+ * [tfirst, tlast), round robin; a slot naming no buffer is dropped.
+ */
 static void agent_forward(struct agent_port *src, uint32_t first, uint32_t last,
 			  struct agent_port *dst, uint32_t tfirst,
 			  uint32_t tlast)
