@@ -36,6 +36,10 @@ struct pipe_port {
 	int sock;  /* our wake-up socket; bound: we own the end */
 	struct sockaddr_un peer;
 	socklen_t peer_len;
+	/* per ring and direction, connected to the peer's socket so that a
+	 * kick looks up no path; used only by that ring's sync, -1 until
+	 * the first kick */
+	int kick_sock[PM_PIPE_MAX_RINGS][2];
 };
 
 /* ---- names ----------------------------------------------------------------
@@ -252,6 +256,10 @@ static void pipe_detach(struct pm_port *p)
 		return;
 	if (pp->sock >= 0)
 		pm_libc.close(pp->sock);
+	for (int k = 0; k < PM_PIPE_MAX_RINGS; k++)
+		for (int d = 0; d < 2; d++)
+			if (pp->kick_sock[k][d] >= 0)
+				pm_libc.close(pp->kick_sock[k][d]);
 	m = pp->meta;
 	if (m) {
 		pm_region_lock(p->mem);
@@ -371,6 +379,7 @@ static int pipe_attach(struct pm_port *p)
 		return -ENOMEM;
 	p->priv = pp;
 	pp->sock = -1;
+	memset(pp->kick_sock, -1, sizeof(pp->kick_sock));
 	parse_name(p->name, parent, sizeof(parent), &pp->end, canon,
 		   sizeof(canon));
 	pm_region_lock(p->mem);
@@ -396,14 +405,32 @@ static int pipe_attach(struct pm_port *p)
 /* ---- datapath -------------------------------------------------------------
  */
 
+/* The ring's kick socket, connected to the peer's now; -1 if it has none. */
+static int kick_connect(struct pipe_port *pp, int *ks)
+{
+	if (*ks >= 0)
+		pm_libc.close(*ks);
+	*ks = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (*ks >= 0 &&
+	    connect(*ks, (struct sockaddr *)&pp->peer, pp->peer_len) < 0) {
+		pm_libc.close(*ks);
+		*ks = -1;
+	}
+	return *ks;
+}
+
 static void kick(struct pm_kring *k, _Atomic uint32_t *wants)
 {
 	struct pipe_port *pp = k->port->priv;
+	int *ks = &pp->kick_sock[k->id][k->dir];
 
-	if (atomic_load_explicit(wants, memory_order_relaxed) &&
-	    atomic_exchange(wants, 0))
-		sendto(pp->sock, "", 1, MSG_DONTWAIT,
-		       (struct sockaddr *)&pp->peer, pp->peer_len);
+	if (!atomic_load_explicit(wants, memory_order_relaxed) ||
+	    !atomic_exchange(wants, 0))
+		return;
+	/* a peer that reopened has a new socket: connect again, once */
+	if ((*ks < 0 || send(*ks, "", 1, MSG_DONTWAIT) < 0) &&
+	    (*ks < 0 || errno != EAGAIN) && kick_connect(pp, ks) >= 0)
+		send(*ks, "", 1, MSG_DONTWAIT);
 }
 
 /*
