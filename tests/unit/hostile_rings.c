@@ -619,7 +619,9 @@ static void busy_sender_body(int sock, void *arg)
 	while (poll(&pfd, 1, 0) == 0)
 		for (int i = 0; i < 16; i++)
 			send_n(&a, MAC_G, MAC_R, A_PER_SYNC, 8);
-	if (pktmap_stats_get(a.fd, &st) < 0 ||
+	/* the 'q' is read: an unread byte at exit would reset the stream
+	 * before the parent reads the count */
+	if (read(sock, &c, 1) != 1 || pktmap_stats_get(a.fd, &st) < 0 ||
 	    write(sock, &st.tx_packets, sizeof(st.tx_packets)) !=
 		(ssize_t)sizeof(st.tx_packets))
 		_exit(3);
