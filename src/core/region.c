@@ -134,21 +134,34 @@ int pm_region_of_socket(const char *path, uint16_t *mem_id, const char **what)
 /*
  * Serialises creating, collecting and the last close of regions between
  * this user's processes: a flock on a file in the user's directory, which
- * nobody else can open.
+ * nobody else can open.  The last close removes the directory with its
+ * lock: a process that got the lock of a file unlinked meanwhile starts
+ * again.  Returns the lock, and the directory in *@dir.
  */
-static int init_lock(int dir)
+static int lock_user_dir(int *dir)
 {
-	int fd = openat(dir, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-			0600);
+	for (int tries = 0; tries < 16; tries++) {
+		struct stat st;
+		int lock;
 
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX) < 0) {
-		int err = -errno;
-		pm_libc.close(fd);
-		return err;
+		*dir = user_dir();
+		if (*dir < 0)
+			return *dir;
+		lock = openat(*dir, "lock",
+			      O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (lock < 0 || flock(lock, LOCK_EX) < 0) {
+			int err = -errno;
+			if (lock >= 0)
+				pm_libc.close(lock);
+			pm_libc.close(*dir);
+			return err;
+		}
+		if (fstat(lock, &st) == 0 && st.st_nlink > 0)
+			return lock;
+		pm_libc.close(lock); /* the directory went: again */
+		pm_libc.close(*dir);
 	}
-	return fd;
+	return -EAGAIN;
 }
 
 /*
@@ -193,6 +206,27 @@ static DIR *open_dir(int dir)
 	if (fd >= 0 && !d)
 		pm_libc.close(fd);
 	return d;
+}
+
+/* With the lock held: the directory goes once only its lock is left. */
+static void remove_user_dir_if_empty(int dir)
+{
+	char path[64];
+	struct dirent *e;
+	bool empty = true;
+	DIR *d = open_dir(dir);
+
+	if (!d)
+		return;
+	while (empty && (e = readdir(d)))
+		empty = strcmp(e->d_name, ".") == 0 ||
+			strcmp(e->d_name, "..") == 0 ||
+			strcmp(e->d_name, "lock") == 0;
+	closedir(d);
+	if (!empty || pm_user_path(path, sizeof(path), NULL) < 0)
+		return;
+	unlinkat(dir, "lock", 0);
+	rmdir(path);
 }
 
 /* A region object nobody holds goes, and the sockets of its ports too. */
@@ -366,14 +400,11 @@ static int region_open(uint16_t mem_id, struct pm_region **out)
 	r->mem_id = mem_id;
 	geometry(r);
 	region_name(mem_id, r->name, sizeof(r->name));
-	dir = err = user_dir();
-	if (dir >= 0) {
-		lock = err = init_lock(dir);
-		if (lock >= 0) {
-			collect_stale(dir);
-			err = region_open_object(r, dir);
-			pm_libc.close(lock);
-		}
+	lock = err = lock_user_dir(&dir);
+	if (lock >= 0) {
+		collect_stale(dir);
+		err = region_open_object(r, dir);
+		pm_libc.close(lock);
 		pm_libc.close(dir);
 	}
 	if (err) {
@@ -392,8 +423,7 @@ static int region_open(uint16_t mem_id, struct pm_region **out)
  */
 static void region_close(struct pm_region *r)
 {
-	int dir = user_dir();
-	int lock = dir >= 0 ? init_lock(dir) : -1;
+	int dir, lock = lock_user_dir(&dir);
 
 	munmap(r->meta, PM_REGION_META + r->size);
 	pm_libc.close(r->fd);
@@ -401,10 +431,10 @@ static void region_close(struct pm_region *r)
 		if (unheld(dir, r->name))
 			remove_region(dir, r->name);
 		collect_stale(dir);
+		remove_user_dir_if_empty(dir);
 		pm_libc.close(lock);
-	}
-	if (dir >= 0)
 		pm_libc.close(dir);
+	}
 	free(r);
 }
 

@@ -153,14 +153,76 @@ static int unsquat_victim_dir(void)
 }
 
 /* The victim's open: 0 if it worked, else its errno. */
+/* An open as uid 65533: its errno, 200 if its directory is not its own. */
 static int victim_open(void)
 {
+	struct stat st;
 	struct port p;
 
 	if (open_port(&p, "lo{1", 0) < 0)
 		return errno;
+	bool own = lstat("/dev/shm/pktmap-65533", &st) == 0 &&
+		   S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
+		   (st.st_mode & 07777) == 0700;
 	close_port(&p);
+	return own ? 0 : 200;
+}
+
+/* Opens a pipe end and closes it: 0 if the user's directory came and went. */
+static int open_close(void)
+{
+	char dir[64];
+	struct stat st;
+	struct port p;
+
+	snprintf(dir, sizeof(dir), "/dev/shm/pktmap-%u", (unsigned)getuid());
+	if (open_port(&p, "lo{1", 0) < 0)
+		return 1;
+	if (stat(dir, &st) < 0)
+		return 2;
+	close_port(&p);
+	return stat(dir, &st) == 0 ? 3 : 0;
+}
+
+/* 100 opens and closes of a pipe end of its own: 0 if every one worked. */
+static int churn(const char *id)
+{
+	char name[32];
+	struct port p;
+
+	snprintf(name, sizeof(name), "lo{%s", id);
+	for (int i = 0; i < 100; i++) {
+		if (open_port(&p, name, 0) < 0)
+			return 1;
+		close_port(&p);
+	}
 	return 0;
+}
+
+/*
+ * The last of a user's processes to close leaves nothing in /dev/shm;
+ * processes opening while another removes the directory start again.
+ */
+static void test_last_close(void)
+{
+	struct stat st;
+	pid_t pid[4];
+
+	remove_dir("/dev/shm/pktmap-65531");
+	CHECK_EQ(as_user(65531, "open-close"), 0,
+		 "uid 65531's directory exists while a port is open, and goes "
+		 "with its last close");
+	for (int i = 0; i < 4; i++)
+		pid[i] =
+		    spawn_as(65531, "churn",
+			     (const char *[]){"61", "62", "63", "64"}[i], NULL);
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(finish(pid[i]), 0,
+			 "process %d of 4: 100 opens and closes, every one "
+			 "worked",
+			 i);
+	CHECK(stat("/dev/shm/pktmap-65531", &st) < 0 && errno == ENOENT,
+	      "nothing of uid 65531 is left in /dev/shm");
 }
 
 /* A directory, or a symlink, made by another user first is refused. */
@@ -178,12 +240,7 @@ static void test_foreign_dir(void)
 		 "uid 65533's open refuses the symlink: EACCES");
 	CHECK_EQ(as_user(NOBODY, "unsquat"), 0, "uid 65534 removes it");
 	CHECK_EQ(as_user(VICTIM, "victim-open"), 0,
-		 "uid 65533's open works in a directory of its own");
-	struct stat st;
-	CHECK_OK(lstat("/dev/shm/pktmap-65533", &st), "its directory exists");
-	CHECK(S_ISDIR(st.st_mode) && st.st_uid == VICTIM &&
-		  (st.st_mode & 07777) == 0700,
-	      "it is uid 65533's, mode 0700");
+		 "uid 65533's open works in a directory of its own, mode 0700");
 	remove_dir("/dev/shm/pktmap-65533");
 }
 
@@ -612,6 +669,10 @@ static int role(int argc, char **argv)
 		return unsquat_victim_dir();
 	if (strcmp(argv[1], "victim-open") == 0)
 		return victim_open();
+	if (strcmp(argv[1], "open-close") == 0)
+		return open_close();
+	if (strcmp(argv[1], "churn") == 0 && argc >= 3)
+		return churn(argv[2]);
 	if (strcmp(argv[1], "other-end") == 0)
 		return other_end_sees_nothing();
 	if (strcmp(argv[1], "intrude") == 0 && argc == 4) {
@@ -637,6 +698,7 @@ int main(int argc, char **argv)
 	test_persistent_mended();
 	test_forged_bufs_head();
 	test_dead_namespace();
+	test_last_close();
 	printf("hostile_users: all checks passed\n");
 	return 0;
 }
