@@ -142,24 +142,24 @@ static int lock_user_dir(int *dir)
 {
 	for (int tries = 0; tries < 16; tries++) {
 		struct stat st;
-		int lock;
+		int lock = -1, err;
 
-		*dir = user_dir();
-		if (*dir < 0)
-			return *dir;
-		lock = openat(*dir, "lock",
-			      O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (lock < 0 || flock(lock, LOCK_EX) < 0) {
-			int err = -errno;
-			if (lock >= 0)
-				pm_libc.close(lock);
-			pm_libc.close(*dir);
-			return err;
+		*dir = err = user_dir();
+		if (*dir >= 0) {
+			lock = openat(*dir, "lock",
+				      O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+				      0600);
+			err = lock < 0 || flock(lock, LOCK_EX) < 0 ? -errno : 0;
 		}
-		if (fstat(lock, &st) == 0 && st.st_nlink > 0)
+		if (!err && fstat(lock, &st) == 0 && st.st_nlink > 0)
 			return lock;
-		pm_libc.close(lock); /* the directory went: again */
-		pm_libc.close(*dir);
+		if (lock >= 0)
+			pm_libc.close(lock);
+		if (*dir >= 0)
+			pm_libc.close(*dir);
+		/* ENOENT, or a lock no longer linked: the directory went */
+		if (err && err != -ENOENT)
+			return err;
 	}
 	return -EAGAIN;
 }
