@@ -115,21 +115,18 @@ static void mon_release(struct pm_port *p)
 }
 
 /*
- * The entry's seq turns even first: a writer that takes one of its rings
- * afterwards sees it and goes away; one that took a ring before finishes
- * its run (drained, a bounded wait) before the rings are freed, exactly
- * once, with its own buffers only.
+ * Retired first (pm_shrx_retire), then its rings are freed, exactly once,
+ * with its own buffers only; the rings' locks stay (see struct pm_shrx).
  */
 static void free_monitor(struct pm_port *p, struct pm_monitor *m)
 {
-	uint32_t seq = atomic_load(&m->seq);
-	uint32_t nrings = m->nrings;
+	uint32_t nrings =
+	    m->nrings < PM_MON_MAX_RINGS ? m->nrings : PM_MON_MAX_RINGS;
+	uint32_t seq;
 	char owner[64];
 
-	atomic_store(&m->seq, seq + (seq & 1));
-	for (uint32_t k = 0; k < nrings && k < PM_MON_MAX_RINGS; k++)
-		pm_shrx_drain(&m->rx[k]);
-	for (uint32_t k = 0; k < nrings && k < PM_MON_MAX_RINGS; k++) {
+	pm_shrx_retire(&m->seq, m->rx, nrings);
+	for (uint32_t k = 0; k < nrings; k++) {
 		uint32_t nslots = m->rx[k].nslots;
 		struct netmap_ring *ring =
 		    pm_region_ring_at(p->mem, m->rx[k].ring_ofs, nslots);
@@ -138,7 +135,6 @@ static void free_monitor(struct pm_port *p, struct pm_monitor *m)
 	}
 	if (m->owner)
 		pm_region_disown(p->mem, m->owner);
-	/* the rings' locks stay: see struct pm_shrx */
 	seq = atomic_load(&m->seq);
 	memset(m, 0, offsetof(struct pm_monitor, rx));
 	atomic_store(&m->seq, seq);

@@ -179,22 +179,19 @@ static void set_active(struct pm_port *p, struct pm_vale_port *m, bool on)
 }
 
 /*
- * The entry's seq turns even first: a sender that takes one of its rings
- * afterwards sees it and goes away; one that took a ring before finishes
- * its run (drained, a bounded wait) before the rings are freed, exactly
- * once, with its own buffers only.
+ * Retired first (pm_shrx_retire), then its rings are freed, exactly once,
+ * with its own buffers only; the rings' locks stay (see struct pm_shrx).
  */
 static void free_port(struct pm_port *p, struct pm_vale_port *m)
 {
-	uint32_t seq = atomic_load(&m->seq);
-	uint32_t nrings = m->nrings, nslots = m->nslots;
+	uint32_t nrings =
+	    m->nrings < PM_VALE_MAX_RINGS ? m->nrings : PM_VALE_MAX_RINGS;
+	uint32_t nslots = m->nslots, seq;
 	char owner[64];
 
-	atomic_store(&m->seq, seq + (seq & 1));
 	set_active(p, m, false);
-	for (uint32_t k = 0; k < nrings && k < PM_VALE_MAX_RINGS; k++)
-		pm_shrx_drain(&m->rx[k]);
-	for (uint32_t k = 0; k < nrings && k < PM_VALE_MAX_RINGS; k++) {
+	pm_shrx_retire(&m->seq, m->rx, nrings);
+	for (uint32_t k = 0; k < nrings; k++) {
 		struct netmap_ring *tx =
 		    pm_region_ring_at(p->mem, m->tx_ofs[k], nslots);
 		struct netmap_ring *rx =
@@ -206,7 +203,6 @@ static void free_port(struct pm_port *p, struct pm_vale_port *m)
 	}
 	if (m->owner)
 		pm_region_disown(p->mem, m->owner);
-	/* the rings' locks stay: see struct pm_shrx */
 	seq = atomic_load(&m->seq);
 	memset(m, 0, offsetof(struct pm_vale_port, rx));
 	atomic_store(&m->seq, seq);

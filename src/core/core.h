@@ -545,8 +545,13 @@ bool pm_shrx_add(struct pm_shrx_writer *w, const struct pm_piece *pc, int np,
 bool pm_shrx_swap(struct pm_shrx_writer *w, struct pm_kring *k, uint32_t i,
 		  uint32_t n);
 void pm_shrx_end(struct pm_shrx_writer *w);
-/* Takes and drops the lock: a writer in the middle of a run is done. */
-void pm_shrx_drain(struct pm_shrx *x);
+/*
+ * Retires an entry (a VALE port, a monitor) whose @n rx rings writers may
+ * hold: its @seq turns even, so a writer that takes a ring later goes
+ * away, and each ring's lock is taken and dropped, so one in the middle
+ * of a run is done.  Then its rings may be freed.
+ */
+void pm_shrx_retire(_Atomic uint32_t *seq, struct pm_shrx *rx, uint32_t n);
 /* The owner's side, for a kring whose priv is the pm_shrx. */
 int pm_shrx_rxsync(struct pm_kring *k);
 bool pm_shrx_arm(struct pm_kring *k);

@@ -309,10 +309,14 @@ void pm_shrx_end(struct pm_shrx_writer *w)
 		kick(w->x);
 }
 
-void pm_shrx_drain(struct pm_shrx *x)
+void pm_shrx_retire(_Atomic uint32_t *seq, struct pm_shrx *rx, uint32_t n)
 {
-	if (lock_writers(x))
-		pthread_mutex_unlock(&x->lock);
+	uint32_t s = atomic_load(seq);
+
+	atomic_store(seq, s + (s & 1));
+	for (uint32_t k = 0; k < n; k++)
+		if (lock_writers(&rx[k]))
+			pthread_mutex_unlock(&rx[k].lock);
 }
 
 /*
