@@ -57,6 +57,7 @@ void pm_log_print(const char *func, const char *fmt, ...)
 #define PM_BUF_TOTAL	 524288
 #define PM_REGION_META	 (4 * 1024 * 1024) /* bookkeeping, then netmap's */
 #define PM_GLOBAL_MEM_ID 1
+#define PM_REGION_MAGIC	 0x706b6d7072656734ull /* "pkmpreg4" */
 
 /*
  * One direction of one ring pair of a pipe: a tx ring whose slots move to
@@ -219,6 +220,8 @@ int pm_user_path(char *buf, size_t len, const char *leaf);
 /* The region and the WHAT of a socket path DIR/NETNS.memID.WHAT of ours. */
 int pm_region_of_socket(const char *path, uint16_t *mem_id, const char **what);
 int pm_region_get(uint16_t mem_id, struct pm_region **out);
+/* Bytes of a region's object: its bookkeeping, then the netmap area. */
+size_t pm_region_object_size(void);
 void pm_region_put(struct pm_region *r);
 void pm_region_lock(struct pm_region *r);
 void pm_region_unlock(struct pm_region *r);

@@ -37,8 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define REGION_MAGIC 0x706b6d7072656734ull /* "pkmpreg4" */
-#define OWNER_ORPHAN UINT32_MAX		   /* a buffer whose owner is gone */
+#define OWNER_ORPHAN UINT32_MAX /* a buffer whose owner is gone */
 
 static pthread_mutex_t regions_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pm_region *regions;
@@ -193,7 +192,7 @@ static bool keeps(int fd, const uint64_t *netns)
 
 	return pread(fd, &m, offsetof(struct pm_region_meta, mem_id), 0) ==
 		   (ssize_t)offsetof(struct pm_region_meta, mem_id) &&
-	       m.magic == REGION_MAGIC && m.keep > 0 &&
+	       m.magic == PM_REGION_MAGIC && m.keep > 0 &&
 	       (!netns || m.netns == *netns);
 }
 
@@ -291,6 +290,14 @@ static void geometry(struct pm_region *r)
 	r->size = r->buf_ofs + (size_t)r->buf_size * r->buf_total;
 }
 
+size_t pm_region_object_size(void)
+{
+	struct pm_region r;
+
+	geometry(&r);
+	return PM_REGION_META + r.size;
+}
+
 /* A fresh object: zeroed pools, buffers 0 and 1 reserved as in netmap. */
 static int meta_init(struct pm_region_meta *m, uint16_t mem_id, uint64_t netns)
 {
@@ -308,7 +315,7 @@ static int meta_init(struct pm_region_meta *m, uint16_t mem_id, uint64_t netns)
 	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&m->lock, &a);
 	pthread_mutexattr_destroy(&a);
-	__atomic_store_n(&m->magic, REGION_MAGIC, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->magic, PM_REGION_MAGIC, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -329,7 +336,7 @@ static int region_map(struct pm_region *r, bool fresh, uint64_t netns)
 	r->base = (char *)r->meta + PM_REGION_META;
 	if (fresh)
 		return meta_init(r->meta, r->mem_id, netns);
-	return r->meta->magic == REGION_MAGIC ? 0 : -EIO;
+	return r->meta->magic == PM_REGION_MAGIC ? 0 : -EIO;
 }
 
 /*
