@@ -5,6 +5,7 @@
 # their users) in text and JSON, checked field by field; and a user's
 # bookkeeping overwritten at random, read without a crash or a hang.
 
+# STATUS_PKTMAP: another build of it, e.g. one under ASan+UBSan
 PKTMAP=${STATUS_PKTMAP:-$BIN/pktmap}
 VCTL=$BIN/vale-ctl
 GEN=$BIN/pktmap-gen

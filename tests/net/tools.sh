@@ -479,3 +479,106 @@ test_capture_rotate_time() {
 	[ $total = 2500 ] || fail "the files hold $total frames, expected 2500"
 }
 
+
+# Starts CMD in NS with stdout and stderr apart, TMPD/NAME.out and .err,
+# and waits for its "ready" line; sets BG_PID.
+start_split() { # NS NAME CMD...
+	local n=$1 name=$2
+	shift 2
+	ip netns exec "$(ns "$n")" "$@" >"$TMPD/$name.out" 2>"$TMPD/$name.err" &
+	BG_PID=$!
+	NET_PIDS+=("$BG_PID")
+	wait_line "$TMPD/$name.err" ': ready' 10 "$BG_PID"
+}
+
+# The four tools on one interface (the bridge forwards it to a second
+# veth), each with -j and live lines every 100 ms; 100 frames come in and
+# every live line shows them in its running total after a timestamp; then
+# the interface is deleted under them.  Each prints its summary (JSON, the
+# 100 frames), says in one line that the interface went away, and exits 1.
+test_tools_interface_goes_away() {
+	local LB=$BIN/pktmap-lb X Y t
+	local -A pid
+	need "$GEN" "$BRIDGE" "$CAPTURE" "$LB"
+	command -v python3 >/dev/null || skip "needs python3"
+	two_hosts
+	X=$(ifn x)
+	Y=$(ifn y)
+	veth_add b "$X" b "$Y"
+	start_split b capture "$CAPTURE" -i "netmap:$B" -j -T 100 -w "$TMPD/c.pcap"
+	pid[capture]=$BG_PID
+	start_split b gen "$GEN" -i "netmap:$B" -f rx -j -T 100
+	pid[gen]=$BG_PID
+	start_split b bridge "$BRIDGE" -i "netmap:$B" -i "netmap:$X" -j -T 100
+	pid[bridge]=$BG_PID
+	start_split b lb "$LB" -i "netmap:$B" -p 2 -w 0 -j -T 100
+	pid[lb]=$BG_PID
+	nsx a "$GEN" -i "netmap:$A" -f tx -n 100 -R 1000 -T 0 \
+		>"$TMPD/send.log" 2>&1 || fail "the sender failed"
+	expect_kv "$TMPD/send.log" packets 100
+	for t in capture gen bridge lb; do
+		wait_line "$TMPD/$t.err" \
+			'^[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{3} .*total 100 pkts 6\.000KB' \
+			20 "${pid[$t]}"
+	done
+	ip -n "$(ns a)" link del "$A" || fail "cannot delete $A"
+	for t in capture gen bridge lb; do
+		wait_bg "${pid[$t]}" 30
+		[ "$BG_STATUS" = 1 ] || fail "$t exited with $BG_STATUS, expected 1"
+		[ "$(tail -n 1 "$TMPD/$t.err")" = \
+			"pktmap-$t: netmap:$B: the interface went away" ] ||
+			fail "$t's last words: $(tail -n 1 "$TMPD/$t.err")"
+		grep -q "^$([ $t = bridge ] && echo 'a->b' ||
+			{ [ $t = lb ] && echo received; } ||
+			{ [ $t = gen ] && echo rx; } || echo capture): 100 packets" \
+			"$TMPD/$t.err" || fail "$t: no human summary"
+	done
+	python3 - "$TMPD" <<'PY' || fail "the JSON summaries are wrong"
+import json, sys
+d = sys.argv[1]
+def load(t):
+    with open(f"{d}/{t}.out") as f:
+        return json.loads(f.read().splitlines()[-1])
+c, g, b, l = map(load, ("capture", "gen", "bridge", "lb"))
+assert (c["packets"], c["bytes"], c["seen"], c["filtered"], c["files"]) == \
+    (100, 6000, 100, 0, 1), c
+assert (g["packets"], g["bytes"], g["missing"], g["corrupt"]) == \
+    (100, 6000, 0, 0), g
+assert (b["a_to_b_packets"], b["a_to_b_bytes"], b["b_to_a_packets"],
+        b["zerocopy"]) == (100, 6000, 0, True), b
+assert (l["received"], l["forwarded"], l["dropped"], l["non_ip"]) == \
+    (100, 100, 0, 0), l
+assert l["pipe0"] + l["pipe1"] == 100 and l["pipe0_dropped"] == 0, l
+for s in (c, g, b, l):
+    assert isinstance(s["seconds"], float), s
+PY
+}
+
+# -a: the process (or each worker thread) runs on the CPU named; a CPU it
+# may not use, or no number, is bad usage.
+test_tools_affinity() {
+	local LB=$BIN/pktmap-lb t st cpus
+	need "$GEN" "$BRIDGE" "$CAPTURE" "$LB"
+	two_hosts
+	start_split b capture "$CAPTURE" -i "netmap:$B" -a 0 -T 0
+	cpus=$(sed -n 's/^Cpus_allowed_list:\s*//p' "/proc/$BG_PID/status")
+	[ "$cpus" = 0 ] || fail "capture -a 0 runs on CPUs $cpus"
+	start_split b gen "$GEN" -i "netmap:$B" -f rx -a 0 -T 0
+	for t in /proc/"$BG_PID"/task/*; do
+		[ "${t##*/}" = "$BG_PID" ] && continue
+		cpus=$(sed -n 's/^Cpus_allowed_list:\s*//p' "$t/status")
+		[ "$cpus" = 0 ] || fail "gen -a 0: a worker runs on CPUs $cpus"
+	done
+	for t in "$GEN" "$BRIDGE" "$CAPTURE" "$LB"; do
+		"$t" -i x -i y -a zero >/dev/null 2>"$TMPD/err"
+		st=$?
+		[ $st = 2 ] || fail "$t -a zero: status $st"
+		grep -q "invalid value 'zero' for --affinity: not a CPU number" "$TMPD/err" ||
+			fail "$t -a zero said: $(cat "$TMPD/err")"
+	done
+	taskset -c 0 "$CAPTURE" -i x -a 1 >/dev/null 2>"$TMPD/err"
+	st=$?
+	[ $st = 2 ] || fail "capture -a 1 on CPU 0 only: status $st"
+	[ "$(cat "$TMPD/err")" = "pktmap-capture: invalid value '1' for --affinity: CPU 1 is not one this process may run on (1 allowed)" ] ||
+		fail "capture -a 1 on CPU 0 only said: $(cat "$TMPD/err")"
+}

@@ -68,8 +68,9 @@ struct opt {
 		.help = (hlp), __VA_ARGS__                                     \
 	}
 /*
- * What every tool's run takes: -T live report interval, --idle, --timeout
- * and -v; @cfg_type has report_ms, idle, timeout and verbose.
+ * What every tool's run takes: -T live report interval, --idle, --timeout,
+ * -a CPU affinity, -j JSON summary and -v; @cfg_type has report_ms, idle,
+ * timeout, cpu (const char *), json and verbose.
  */
 #define OPT_RUN_OPTIONS(cfg_type)                                              \
 	OPT_ARG('T', "report", OPT_UINT, cfg_type, report_ms, "MS",            \
@@ -78,6 +79,10 @@ struct opt {
 		    "stop this long after the last frame, 0 = never"),         \
 	    OPT_ARG(0, "timeout", OPT_DOUBLE, cfg_type, timeout, "SECONDS",    \
 		    "stop after this long, 0 = never"),                        \
+	    OPT_ARG('a', "affinity", OPT_STR, cfg_type, cpu, "CPU",            \
+		    "run on CPU (threads: CPU, CPU+1, ...)"),                  \
+	    OPT_ARG('j', "json", OPT_FLAG, cfg_type, json, NULL,               \
+		    "the summary on stdout as one JSON object"),               \
 	    OPT_ARG('v', "verbose", OPT_FLAG, cfg_type, verbose, NULL,         \
 		    "debug messages")
 #define OPT_END                                                                \

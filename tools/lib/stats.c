@@ -31,6 +31,26 @@ void stats_fmt_si(char *buf, size_t len, double v)
 		snprintf(buf, len, "%.3f%c", v, units[u]);
 }
 
+void stats_stamp(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, len, "%02d:%02d:%02d.%03ld", tm.tm_hour, tm.tm_min,
+		 tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+void stats_totals(char *buf, size_t len, uint64_t packets, uint64_t bytes)
+{
+	char b[16];
+
+	stats_fmt_si(b, sizeof(b), (double)bytes);
+	snprintf(buf, len, "total %llu pkts %sB", (unsigned long long)packets,
+		 b);
+}
+
 void stats_meter_start(struct stats_meter *m, uint64_t packets, uint64_t bytes)
 {
 	m->packets = packets;
@@ -43,14 +63,16 @@ void stats_live(FILE *f, const char *label, struct stats_meter *m,
 {
 	uint64_t now = stats_now_ns();
 	double dt = (now - m->t_ns) / 1e9;
-	char pps[16], bps[16];
+	char pps[16], bps[16], stamp[16], total[64];
 
 	if (dt <= 0)
 		dt = 1e-9;
 	stats_fmt_si(pps, sizeof(pps), (packets - m->packets) / dt);
 	stats_fmt_si(bps, sizeof(bps), (bytes - m->bytes) * 8.0 / dt);
-	fprintf(f, "%s %s pps %s bps drops %llu\n", label, pps, bps,
-		(unsigned long long)drops);
+	stats_stamp(stamp, sizeof(stamp));
+	stats_totals(total, sizeof(total), packets, bytes);
+	fprintf(f, "%s %s %s pps %s bps %s drops %llu\n", stamp, label, pps,
+		bps, total, (unsigned long long)drops);
 	fflush(f);
 	m->packets = packets;
 	m->bytes = bytes;

@@ -22,9 +22,16 @@ struct stats_meter {
 
 void stats_meter_start(struct stats_meter *m, uint64_t packets, uint64_t bytes);
 
+/* The wall clock as live lines start with it: "HH:MM:SS.mmm". */
+void stats_stamp(char *buf, size_t len);
+
+/* Running totals for live lines: "total <N> pkts <B>B". */
+void stats_totals(char *buf, size_t len, uint64_t packets, uint64_t bytes);
+
 /*
- * Prints "<label> <pps> pps <bps> bps drops <n>" for the interval since the
- * last call (or the start) and moves the meter on.
+ * Prints "<time> <label> <pps> pps <bps> bps total <N> pkts <B>B drops <n>"
+ * for the interval since the last call (or the start; the totals since the
+ * start) and moves the meter on.
  */
 void stats_live(FILE *f, const char *label, struct stats_meter *m,
 		uint64_t packets, uint64_t bytes, uint64_t drops);

@@ -29,7 +29,8 @@ struct cfg {
 	struct opt_list ports;
 	uint64_t batch, report_ms;
 	double idle, timeout;
-	bool copy, verbose;
+	const char *cpu;
+	bool copy, json, verbose;
 };
 
 static const struct opt options[] = {
@@ -157,7 +158,12 @@ static void set_events(struct pollfd *pfd, struct nmport_d *a,
 		pfd[1].events |= POLLIN;
 }
 
-static void check_revents(const struct pollfd *pfd, const struct cfg *c)
+/* The run ends on a port's error: which port (0 or 1) and why. */
+struct failure {
+	int port, err;
+};
+
+static bool check_revents(const struct pollfd *pfd, struct failure *f)
 {
 	int i;
 
@@ -167,8 +173,10 @@ static void check_revents(const struct pollfd *pfd, const struct cfg *c)
 		/* a sync says why: EINVAL ring reset, ENXIO port gone */
 		errno = EIO;
 		ioctl(pfd[i].fd, NIOCRXSYNC, NULL);
-		log_die(1, "%s: poll: %s", c->ports.v[i], strerror(errno));
+		*f = (struct failure){i, errno};
+		return false;
 	}
+	return true;
 }
 
 static uint64_t rx_drops(const struct nmport_d *d)
@@ -181,14 +189,17 @@ static uint64_t rx_drops(const struct nmport_d *d)
 static void live_line(struct direction *dir, struct nmport_d *a,
 		      struct nmport_d *b)
 {
-	char ab[64], ba[64];
+	char ab[64], ba[64], tab[64], tba[64], stamp[16];
 
 	stats_interval(&dir[0].meter, dir[0].packets, dir[0].bytes, ab,
 		       sizeof(ab));
 	stats_interval(&dir[1].meter, dir[1].packets, dir[1].bytes, ba,
 		       sizeof(ba));
-	fprintf(stderr, "a->b %s  b->a %s  drops %llu\n", ab, ba,
-		(unsigned long long)(rx_drops(a) + rx_drops(b)));
+	stats_totals(tab, sizeof(tab), dir[0].packets, dir[0].bytes);
+	stats_totals(tba, sizeof(tba), dir[1].packets, dir[1].bytes);
+	stats_stamp(stamp, sizeof(stamp));
+	fprintf(stderr, "%s a->b %s %s | b->a %s %s | drops %llu\n", stamp, ab,
+		tab, ba, tba, (unsigned long long)(rx_drops(a) + rx_drops(b)));
 	fflush(stderr);
 }
 
@@ -211,8 +222,12 @@ static void drain(struct nmport_d *d)
 	}
 }
 
-/* Forwards until a signal, the timeout or idleness; returns seconds. */
-static double bridge(const struct cfg *c, struct direction *dir)
+/*
+ * Forwards until a signal, the timeout, idleness or a port's error (in
+ * *@f); returns seconds.
+ */
+static double bridge(const struct cfg *c, struct direction *dir,
+		     struct failure *f)
 {
 	struct nmport_d *a = dir[0].src, *b = dir[1].src;
 	struct pollfd pfd[2] = {{.fd = a->fd}, {.fd = b->fd}};
@@ -227,8 +242,8 @@ static double bridge(const struct cfg *c, struct direction *dir)
 		ret = poll(pfd, 2, POLL_MS);
 		if (ret < 0 && errno != EINTR)
 			log_die(1, "poll: %s", strerror(errno));
-		if (ret > 0)
-			check_revents(pfd, c);
+		if (ret > 0 && !check_revents(pfd, f))
+			break;
 		now = stats_now_ns();
 		if (forward(&dir[0]) + forward(&dir[1])) {
 			last = now;
@@ -248,21 +263,21 @@ static double bridge(const struct cfg *c, struct direction *dir)
 	return first && last > first ? (last - first) / 1e9 : 0;
 }
 
-static void print_summary(const struct direction *dir, struct nmport_d *a,
-			  struct nmport_d *b, double secs)
+static void print_summary(const struct cfg *c, const struct direction *dir,
+			  struct nmport_d *a, struct nmport_d *b, double secs)
 {
 	stats_summary(stderr, "a->b", dir[0].packets, dir[0].bytes, secs);
 	stats_summary(stderr, "b->a", dir[1].packets, dir[1].bytes, secs);
-	printf("a_to_b_packets=%llu a_to_b_bytes=%llu b_to_a_packets=%llu "
-	       "b_to_a_bytes=%llu a_drops=%llu b_drops=%llu zerocopy=%d "
-	       "seconds=%.3f\n",
-	       (unsigned long long)dir[0].packets,
-	       (unsigned long long)dir[0].bytes,
-	       (unsigned long long)dir[1].packets,
-	       (unsigned long long)dir[1].bytes,
-	       (unsigned long long)rx_drops(a), (unsigned long long)rx_drops(b),
-	       zerocopy, secs);
-	fflush(stdout);
+	summary_begin(c->json);
+	summary_u64("a_to_b_packets", dir[0].packets);
+	summary_u64("a_to_b_bytes", dir[0].bytes);
+	summary_u64("b_to_a_packets", dir[1].packets);
+	summary_u64("b_to_a_bytes", dir[1].bytes);
+	summary_u64("a_drops", rx_drops(a));
+	summary_u64("b_drops", rx_drops(b));
+	summary_bool("zerocopy", zerocopy);
+	summary_num("seconds", "%.3f", secs);
+	summary_end();
 }
 
 int main(int argc, char **argv)
@@ -270,6 +285,7 @@ int main(int argc, char **argv)
 	struct cfg c = {.batch = 512, .report_ms = 1000};
 	struct direction dir[2];
 	struct nmport_d *a, *b;
+	struct failure f = {-1, 0};
 	double secs;
 
 	log_init(argv[0]);
@@ -278,6 +294,7 @@ int main(int argc, char **argv)
 	if (c.ports.n != 2)
 		opts_die(&prog, "-i must be given twice: -i PORT_A -i PORT_B");
 	log_set_verbose(c.verbose);
+	tool_pin(pthread_self(), tool_cpu_parse(c.cpu), 0);
 	tool_stop_on_signals();
 	batch = c.batch;
 	a = port_open(c.ports.v[0]);
@@ -289,9 +306,11 @@ int main(int argc, char **argv)
 		 zerocopy ? "zero copy" : "copy");
 	dir[0] = (struct direction){.src = a, .dst = b};
 	dir[1] = (struct direction){.src = b, .dst = a};
-	secs = bridge(&c, dir);
-	print_summary(dir, a, b, secs);
+	secs = bridge(&c, dir, &f);
+	print_summary(&c, dir, a, b, secs);
+	if (f.port >= 0)
+		log_err("%s: %s", c.ports.v[f.port], tool_port_error(f.err));
 	port_close(b);
 	port_close(a);
-	return 0;
+	return f.port >= 0;
 }

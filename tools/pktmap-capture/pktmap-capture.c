@@ -31,7 +31,8 @@ struct cfg {
 	const char *port, *file;
 	uint64_t snaplen, count, file_mb, file_secs, report_ms;
 	double idle, timeout;
-	bool pcapng, verbose;
+	const char *cpu;
+	bool pcapng, json, verbose;
 };
 
 static const struct opt options[] = {
@@ -290,21 +291,25 @@ static uint64_t kernel_drops(const struct capture *cap)
 	return pktmap_stats_get(cap->d->fd, &st) == 0 ? st.rx_drops : 0;
 }
 
-static void wait_frames(const struct capture *cap)
+/* 0, or why the port failed: the run ends with its summary. */
+static int wait_frames(const struct capture *cap)
 {
 	struct pollfd pfd = {.fd = cap->d->fd, .events = POLLIN};
 	int ret = poll(&pfd, 1, POLL_MS);
 
 	if (ret < 0 && errno != EINTR)
-		log_die(1, "%s: poll: %s", cap->cfg->port, strerror(errno));
+		return errno;
 	if (ret > 0 && (pfd.revents & (POLLERR | POLLNVAL))) {
+		/* a sync says why: EINVAL ring reset, ENXIO port gone */
 		errno = EIO;
 		ioctl(cap->d->fd, NIOCRXSYNC, NULL);
-		log_die(1, "%s: poll: %s", cap->cfg->port, strerror(errno));
+		return errno;
 	}
+	return 0;
 }
 
-static void run(struct capture *cap)
+/* Captures until a signal, -c, the timeout, idleness or an error. */
+static int run(struct capture *cap)
 {
 	const struct cfg *c = cap->cfg;
 	struct nmport_d *d = cap->d;
@@ -312,10 +317,13 @@ static void run(struct capture *cap)
 	uint64_t next_report = start + c->report_ms * 1000000ULL;
 	struct stats_meter m;
 	unsigned int r;
+	int err = 0;
 
 	stats_meter_start(&m, 0, 0);
 	while (!tool_stop && !count_reached(cap)) {
-		wait_frames(cap);
+		err = wait_frames(cap);
+		if (err)
+			break;
 		before = cap->seen;
 		for (r = d->first_rx_ring; r <= d->last_rx_ring; r++)
 			capture_ring(cap, NETMAP_RXRING(d->nifp, r), r);
@@ -334,6 +342,7 @@ static void run(struct capture *cap)
 		if (c->idle > 0 && cap->seen && now - last >= c->idle * 1e9)
 			break;
 	}
+	return err;
 }
 
 static void print_summary(const struct capture *cap)
@@ -344,13 +353,15 @@ static void print_summary(const struct capture *cap)
 		secs = (cap->last_ns - cap->first_ns) / 1e9;
 	fflush(stdout);
 	stats_summary(stderr, "capture", cap->packets, cap->bytes, secs);
-	printf("packets=%llu bytes=%llu seen=%llu filtered=%llu drops=%llu "
-	       "files=%u seconds=%.3f\n",
-	       (unsigned long long)cap->packets, (unsigned long long)cap->bytes,
-	       (unsigned long long)cap->seen, (unsigned long long)cap->filtered,
-	       (unsigned long long)kernel_drops(cap),
-	       cap->cfg->file ? cap->file_index + 1 : 0, secs);
-	fflush(stdout);
+	summary_begin(cap->cfg->json);
+	summary_u64("packets", cap->packets);
+	summary_u64("bytes", cap->bytes);
+	summary_u64("seen", cap->seen);
+	summary_u64("filtered", cap->filtered);
+	summary_u64("drops", kernel_drops(cap));
+	summary_u64("files", cap->cfg->file ? cap->file_index + 1 : 0);
+	summary_num("seconds", "%.3f", secs);
+	summary_end();
 }
 
 static void check_usage(struct cfg *c)
@@ -375,12 +386,13 @@ int main(int argc, char **argv)
 	struct cfg c = {.report_ms = 1000};
 	struct capture cap = {.cfg = &c};
 	char *expr;
-	int first;
+	int first, err;
 
 	log_init(argv[0]);
 	first = opts_parse(&prog, argc, argv, &c);
 	log_set_verbose(c.verbose);
 	check_usage(&c);
+	tool_pin(pthread_self(), tool_cpu_parse(c.cpu), 0);
 	expr = join_operands(argc - first, argv + first);
 	if (expr[0])
 		compile_filter(&cap, expr);
@@ -395,13 +407,15 @@ int main(int argc, char **argv)
 	log_info("%s: ready (%s%s%s%s)", c.port,
 		 c.file ? (c.pcapng ? "pcapng to " : "pcap to ") : "hex dump",
 		 c.file ? c.file : "", expr[0] ? ", filter " : "", expr);
-	run(&cap);
+	err = run(&cap);
 	file_close(&cap);
 	print_summary(&cap);
+	if (err)
+		log_err("%s: %s", c.port, tool_port_error(err));
 	port_close(cap.d);
 	if (cap.filtering)
 		pcap_freecode(&cap.filter);
 	free(cap.gather);
 	free(expr);
-	return 0;
+	return err != 0;
 }

@@ -22,9 +22,10 @@ struct cfg {
 	uint64_t len, count, rate, burst, threads, report_ms, sport, dport;
 	double wait, idle, timeout, ping_wait;
 	uint8_t src_mac[6], dst_mac[6];
-	const char *src_spec, *dst_spec, *replay;
+	const char *src_spec, *dst_spec, *replay, *cpu;
 	struct frame_range src, dst; /* parsed from the two specs */
-	bool random, verbose;
+	int first_cpu;		     /* -a: threads from it on; -1 none */
+	bool random, json, verbose;
 };
 
 struct seq_counts {

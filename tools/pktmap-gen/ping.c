@@ -305,15 +305,16 @@ void ping_summary(const struct cfg *c, const struct worker *w)
 		 ps->replies ? ps->rtt_min / 1e3 : 0, avg, ps->rtt_max / 1e3,
 		 percentile_us(ps, 50), percentile_us(ps, 90),
 		 percentile_us(ps, 99));
-	printf(" sent=%llu replies=%llu lost=%llu repeats=%llu "
-	       "rtt_min_us=%.3f rtt_avg_us=%.3f rtt_max_us=%.3f "
-	       "rtt_p50_us=%.3f rtt_p90_us=%.3f rtt_p99_us=%.3f",
-	       (unsigned long long)ps->sent, (unsigned long long)ps->replies,
-	       (unsigned long long)(ps->sent - ps->replies),
-	       (unsigned long long)ps->repeats,
-	       ps->replies ? ps->rtt_min / 1e3 : 0, avg, ps->rtt_max / 1e3,
-	       percentile_us(ps, 50), percentile_us(ps, 90),
-	       percentile_us(ps, 99));
+	summary_u64("sent", ps->sent);
+	summary_u64("replies", ps->replies);
+	summary_u64("lost", ps->sent - ps->replies);
+	summary_u64("repeats", ps->repeats);
+	summary_num("rtt_min_us", "%.3f", ps->replies ? ps->rtt_min / 1e3 : 0);
+	summary_num("rtt_avg_us", "%.3f", avg);
+	summary_num("rtt_max_us", "%.3f", ps->rtt_max / 1e3);
+	summary_num("rtt_p50_us", "%.3f", percentile_us(ps, 50));
+	summary_num("rtt_p90_us", "%.3f", percentile_us(ps, 90));
+	summary_num("rtt_p99_us", "%.3f", percentile_us(ps, 99));
 }
 
 /* ---- pong ---- */

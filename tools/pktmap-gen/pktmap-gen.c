@@ -847,6 +847,7 @@ static void start_workers(void)
 		if (err)
 			log_die(1, "cannot start thread %u: %s", i,
 				strerror(err));
+		tool_pin(workers[i].tid, workers[i].cfg->first_cpu, i);
 	}
 }
 
@@ -921,21 +922,21 @@ static void print_summary(const struct cfg *c, const struct totals *t)
 	if (t->packets > 1 && t->first_ns && t->last_ns > t->first_ns)
 		secs = (t->last_ns - t->first_ns) / 1e9;
 	stats_summary(stderr, run_label(c), t->packets, t->bytes, secs);
-	printf("packets=%llu bytes=%llu drops=%llu missing=%llu "
-	       "reordered=%llu corrupt=%llu duplicates=%llu other=%llu "
-	       "seconds=%.3f pps=%.0f bps=%.0f",
-	       (unsigned long long)t->packets, (unsigned long long)t->bytes,
-	       (unsigned long long)t->drops, (unsigned long long)t->seq.missing,
-	       (unsigned long long)t->seq.reordered,
-	       (unsigned long long)t->seq.corrupt,
-	       (unsigned long long)t->seq.duplicates,
-	       (unsigned long long)t->other, secs,
-	       secs > 0 ? t->packets / secs : 0,
-	       secs > 0 ? t->bytes * 8.0 / secs : 0);
+	summary_begin(c->json);
+	summary_u64("packets", t->packets);
+	summary_u64("bytes", t->bytes);
+	summary_u64("drops", t->drops);
+	summary_u64("missing", t->seq.missing);
+	summary_u64("reordered", t->seq.reordered);
+	summary_u64("corrupt", t->seq.corrupt);
+	summary_u64("duplicates", t->seq.duplicates);
+	summary_u64("other", t->other);
+	summary_num("seconds", "%.3f", secs);
+	summary_num("pps", "%.0f", secs > 0 ? t->packets / secs : 0);
+	summary_num("bps", "%.0f", secs > 0 ? t->bytes * 8.0 / secs : 0);
 	if (c->mode == MODE_PING)
 		ping_summary(c, &workers[0]);
-	printf("\n");
-	fflush(stdout);
+	summary_end();
 }
 
 /* Exit status: 1 on a worker's error or a failed sequence check. */
@@ -946,8 +947,13 @@ static int verdict(const struct cfg *c, const struct totals *t)
 
 	for (i = 0; i < nworkers; i++) {
 		if (workers[i].err) {
-			log_err("%s: %s: %s", workers[i].name,
-				workers[i].err_what, strerror(workers[i].err));
+			if (workers[i].err == ENXIO)
+				log_err("%s: %s", workers[i].name,
+					tool_port_error(ENXIO));
+			else
+				log_err("%s: %s: %s", workers[i].name,
+					workers[i].err_what,
+					strerror(workers[i].err));
 			status = 1;
 		}
 		if (workers[i].flows_full)
@@ -1017,6 +1023,7 @@ int main(int argc, char **argv)
 		opts_die(&prog, "unexpected argument '%s'", argv[optind]);
 	log_set_verbose(c.verbose);
 	check_usage(&c);
+	c.first_cpu = tool_cpu_parse(c.cpu);
 	tool_stop_on_signals();
 	if (c.replay) {
 		rf = replay_load(c.replay);

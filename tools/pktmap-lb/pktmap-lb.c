@@ -34,7 +34,8 @@ struct cfg {
 	const char *port, *pipes;
 	uint64_t batch, extra, syslog_s, report_ms;
 	double wait, idle, timeout;
-	bool verbose;
+	const char *cpu;
+	bool json, verbose;
 };
 
 static const struct opt options[] = {
@@ -449,24 +450,30 @@ static uint64_t rx_drops(const struct lb *lb)
 	return pktmap_stats_get(lb->in->fd, &st) == 0 ? st.rx_drops : 0;
 }
 
+/*
+ * "<time> received <pps> pps <bps> bps total <N> pkts <B>B | pipe0 <pps>
+ * pps, <dps> dropped/s | ... | dropped <N> rx_drops <N>": the rates are
+ * since the last line, the counts since the start.
+ */
 static void live_line(struct lb *lb)
 {
 	double dt = (stats_now_ns() - lb->meter.t_ns) / 1e9;
-	char rate[64], a[16], b[16];
+	char rate[64], total[64], stamp[16], a[16], b[16];
 	struct pipe *p;
 	unsigned int i;
 
 	dt = dt > 0 ? dt : 1e-9;
-	stats_fmt_si(a, sizeof(a), (lb->dropped - lb->last_dropped) / dt);
 	lb->last_dropped = lb->dropped;
+	stats_stamp(stamp, sizeof(stamp));
 	stats_interval(&lb->meter, lb->received, lb->bytes, rate, sizeof(rate));
-	fprintf(stderr, "%s %s dps |", rate, a);
+	stats_totals(total, sizeof(total), lb->received, lb->bytes);
+	fprintf(stderr, "%s received %s %s", stamp, rate, total);
 	for (i = 0; i < lb->npipes; i++) {
 		p = &lb->pipes[i];
 		stats_fmt_si(a, sizeof(a),
 			     (p->forwarded - p->last_forwarded) / dt);
 		stats_fmt_si(b, sizeof(b), (p->dropped - p->last_dropped) / dt);
-		fprintf(stderr, " %s/%s", a, b);
+		fprintf(stderr, " | pipe%u %s pps, %s dropped/s", i, a, b);
 		p->last_forwarded = p->forwarded;
 		p->last_dropped = p->dropped;
 	}
@@ -498,26 +505,28 @@ static void syslog_report(const struct lb *lb, const char *port)
 	       (unsigned long long)lb->dropped, (unsigned long long)lb->non_ip);
 }
 
-static void print_summary(const struct lb *lb, double secs)
+static void print_summary(const struct lb *lb, const struct cfg *c, double secs)
 {
 	const struct pipe *p;
+	char key[32];
 	unsigned int i;
 
 	stats_summary(stderr, "received", lb->received, lb->bytes, secs);
-	printf("received=%llu forwarded=%llu dropped=%llu non_ip=%llu "
-	       "rx_drops=%llu",
-	       (unsigned long long)lb->received,
-	       (unsigned long long)lb->forwarded,
-	       (unsigned long long)lb->dropped, (unsigned long long)lb->non_ip,
-	       (unsigned long long)rx_drops(lb));
+	summary_begin(c->json);
+	summary_u64("received", lb->received);
+	summary_u64("forwarded", lb->forwarded);
+	summary_u64("dropped", lb->dropped);
+	summary_u64("non_ip", lb->non_ip);
+	summary_u64("rx_drops", rx_drops(lb));
 	for (i = 0; i < lb->npipes; i++) {
 		p = &lb->pipes[i];
-		printf(" pipe%u=%llu pipe%u_dropped=%llu", i,
-		       (unsigned long long)p->forwarded, i,
-		       (unsigned long long)p->dropped);
+		snprintf(key, sizeof(key), "pipe%u", i);
+		summary_u64(key, p->forwarded);
+		snprintf(key, sizeof(key), "pipe%u_dropped", i);
+		summary_u64(key, p->dropped);
 	}
-	printf(" seconds=%.3f\n", secs);
-	fflush(stdout);
+	summary_num("seconds", "%.3f", secs);
+	summary_end();
 }
 
 /* ---- main loop ------------------------------------------------------ */
@@ -550,9 +559,15 @@ static unsigned int set_fds(struct lb *lb, struct pollfd *pfd,
 	return n;
 }
 
-static void check_revents(const struct lb *lb, const struct pollfd *pfd,
+/* The run ends on an error of the port or of a pipe: which, and why. */
+struct failure {
+	char what[NAME_LEN + 16];
+	int err;
+};
+
+static bool check_revents(const struct lb *lb, const struct pollfd *pfd,
 			  struct pipe *const *who, unsigned int n,
-			  const char *port)
+			  const char *port, struct failure *f)
 {
 	unsigned int i;
 
@@ -562,16 +577,22 @@ static void check_revents(const struct lb *lb, const struct pollfd *pfd,
 		/* a sync says why: EINVAL ring reset, ENXIO port gone */
 		errno = EIO;
 		ioctl(pfd[i].fd, who[i] ? NIOCTXSYNC : NIOCRXSYNC, NULL);
+		f->err = errno;
 		if (who[i])
-			log_die(1, "%s{%u: poll: %s", lb->name,
-				(unsigned int)(who[i] - lb->pipes),
-				strerror(errno));
-		log_die(1, "%s: poll: %s", port, strerror(errno));
+			snprintf(f->what, sizeof(f->what), "%s{%u", lb->name,
+				 (unsigned int)(who[i] - lb->pipes));
+		else
+			snprintf(f->what, sizeof(f->what), "%s", port);
+		return false;
 	}
+	return true;
 }
 
-/* Balances until a signal, the timeout or idleness; returns seconds. */
-static double run(struct lb *lb, const struct cfg *c)
+/*
+ * Balances until a signal, the timeout, idleness or an error (in *@f);
+ * returns seconds.
+ */
+static double run(struct lb *lb, const struct cfg *c, struct failure *f)
 {
 	struct pollfd pfd[MAX_PIPES + 1];
 	struct pipe *who[MAX_PIPES + 1];
@@ -589,8 +610,8 @@ static double run(struct lb *lb, const struct cfg *c)
 		ret = poll(pfd, n, POLL_MS);
 		if (ret < 0 && errno != EINTR)
 			log_die(1, "poll: %s", strerror(errno));
-		if (ret > 0)
-			check_revents(lb, pfd, who, n, c->port);
+		if (ret > 0 && !check_revents(lb, pfd, who, n, c->port, f))
+			break;
 		now = stats_now_ns();
 		if (balance(lb)) {
 			last = now;
@@ -639,6 +660,7 @@ int main(int argc, char **argv)
 	struct cfg c = {
 	    .batch = 2048, .syslog_s = 600, .wait = 2, .report_ms = 1000};
 	struct lb lb = {0};
+	struct failure f = {"", 0};
 	char iface[NAME_LEN];
 	unsigned int i;
 	double secs;
@@ -647,6 +669,7 @@ int main(int argc, char **argv)
 	if (opts_parse(&prog, argc, argv, &c) != argc)
 		opts_die(&prog, "unexpected argument '%s'", argv[optind]);
 	log_set_verbose(c.verbose);
+	tool_pin(pthread_self(), tool_cpu_parse(c.cpu), 0);
 	base_name(c.port, iface, sizeof(iface));
 	parse_pipes(c.pipes, iface, &lb);
 	tool_stop_on_signals();
@@ -662,9 +685,11 @@ int main(int argc, char **argv)
 	wait_link(c.wait);
 	log_info("%s -> %s{0..%u: ready (%u extra buffers)", c.port, lb.name,
 		 lb.npipes - 1, lb.extra);
-	secs = run(&lb, &c);
+	secs = run(&lb, &c, &f);
 	finish(&lb);
-	print_summary(&lb, secs);
+	print_summary(&lb, &c, secs);
+	if (f.err)
+		log_err("%s: %s", f.what, tool_port_error(f.err));
 	for (i = 0; i < lb.npipes; i++) {
 		port_close(lb.pipes[i].d);
 		free(lb.pipes[i].backlog.s);
@@ -672,5 +697,5 @@ int main(int argc, char **argv)
 	port_close(lb.in);
 	free(lb.spare.s);
 	free(lb.pipes);
-	return 0;
+	return f.err != 0;
 }
