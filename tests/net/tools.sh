@@ -2,7 +2,8 @@
 # The tools end to end over veth: pktmap-gen (address ranges, ping/pong,
 # replay), pktmap-bridge (zero copy and copy, both directions at once) and
 # pktmap-capture (hex dump, pcap and pcapng read back by tcpdump, filter
-# expressions, file rotation), with exact counts.
+# expressions, file rotation), with exact counts; the four tools' live
+# lines, -a, -j and their summary when the interface is deleted under them.
 
 GEN=$BIN/pktmap-gen
 BRIDGE=$BIN/pktmap-bridge
