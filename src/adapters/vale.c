@@ -439,6 +439,76 @@ static int vale_attach(struct pm_port *p)
 	return err;
 }
 
+/* ---- pipes of VALE ports ----------------------------------------------------
+ */
+
+/*
+ * @delta more (or fewer) holders of switch @sw: the last one out frees
+ * its slot.  Ports, pipes in its region and processes configuring one
+ * hold it.
+ */
+static void switch_hold(struct pm_region *registry, int sw, int delta)
+{
+	struct pm_vale_switch *s = &registry->meta->vale.switches[sw];
+
+	pm_region_lock(registry);
+	int64_t n = (int64_t)s->nports + delta;
+	s->nports = n > 0 ? (uint32_t)n : 0;
+	if (s->nports == 0)
+		memset(s, 0, sizeof(*s));
+	pm_region_unlock(registry);
+}
+
+/* Which switch a region of a switch is: -1 for the others. */
+static int switch_of(const struct pm_region *mem)
+{
+	int sw = (int)mem->mem_id - PM_GLOBAL_MEM_ID - 1;
+
+	return sw >= 0 && sw < PM_VALE_SWITCHES ? sw : -1;
+}
+
+int pm_vale_switch_get(const char *port, struct pm_region **registry,
+		       struct pm_region **mem)
+{
+	char sw[NETMAP_REQ_IFNAMSIZ];
+	int err = switch_name(port, sw, sizeof(sw)), slot;
+
+	if (err)
+		return err;
+	err = pm_region_get(PM_GLOBAL_MEM_ID, registry);
+	if (err)
+		return err;
+	pm_region_lock(*registry);
+	slot = switch_slot(*registry, sw, true);
+	if (slot >= 0)
+		(*registry)->meta->vale.switches[slot].nports++;
+	pm_region_unlock(*registry);
+	err = slot < 0
+		  ? slot
+		  : pm_region_get((uint16_t)(PM_GLOBAL_MEM_ID + 1 + slot), mem);
+	if (err) {
+		if (slot >= 0)
+			switch_hold(*registry, slot, -1);
+		pm_region_put(*registry);
+	}
+	return err;
+}
+
+void pm_vale_switch_hold(struct pm_region *registry,
+			 const struct pm_region *mem, int delta)
+{
+	int sw = switch_of(mem);
+
+	if (sw >= 0)
+		switch_hold(registry, sw, delta);
+}
+
+void pm_vale_switch_put(struct pm_region *registry, const struct pm_region *mem)
+{
+	pm_vale_switch_hold(registry, mem, -1);
+	pm_region_put(registry);
+}
+
 /* ---- passing a port's descriptor ------------------------------------------
  */
 

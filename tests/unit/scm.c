@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * scm -- netmap descriptors passed to an unrelated process by SCM_RIGHTS:
- * a VALE port and a pipe end.  The receiver (this program run again by
+ * a VALE port and pipe ends (of an interface, a VALE port and a name
+ * that is neither).  The receiver (this program run again by
  * exec, so it inherits nothing) only mmaps and syncs, as netmap's
  * receivers do, and sleeps in poll until the frames come; the sender has
  * closed its copy by then.  An interface's descriptor fails clearly.
@@ -191,6 +192,8 @@ int main(int argc, char **argv)
 	}
 	pass_and_send("vale0:tx", "vale0:rx");
 	pass_and_send("lo{4", "lo}4");
+	pass_and_send("vale0:tx{4", "vale0:tx}4"); /* a VALE port's pipe */
+	pass_and_send("pmscm{4", "pmscm}4");	   /* an anonymous parent's */
 	interface_refused();
 	printf("scm: all checks passed\n");
 	return 0;
