@@ -11,6 +11,11 @@
  * (/r), at PORT's txsync with NS_TXMON (/t), or its buffer swapped at its
  * release (/z; transmitted frames are copied, as a sender's slot may hold
  * a peer's buffer after the sync).  Monitor ring i watches PORT's rings i.
+ *
+ * As netmap's, a monitor also has one tx ring, so that programs that count
+ * rings from ni_tx_rings find one: it sends nothing.  A txsync on it
+ * succeeds and leaves it as it is (netmap's ioctl ignores its monitor's
+ * EIO the same way): its tail never moves.
  */
 #include "core/core.h"
 #include "host.h"
@@ -100,7 +105,7 @@ static int mon_configure(struct pm_port *p, const struct pm_bind_req *req)
 	p->priv = mp;
 	uint32_t n = tmp.nrings[PM_RX] > tmp.nrings[PM_TX] ? tmp.nrings[PM_RX]
 							   : tmp.nrings[PM_TX];
-	p->nrings[PM_TX] = 0; /* a monitor only receives */
+	p->nrings[PM_TX] = 1; /* netmap's: see mon_txsync */
 	p->nrings[PM_RX] = pm_count(n, 1, 1, PM_MON_MAX_RINGS);
 	p->nslots[PM_TX] = p->nslots[PM_RX] = pm_count(
 	    req->nslots[PM_RX], pm_default_slots(), PM_MIN_SLOTS, PM_MAX_SLOTS);
@@ -133,6 +138,11 @@ static void free_monitor(struct pm_port *p, struct pm_monitor *m)
 		if (ring)
 			pm_ring_delete(p->mem, ring, nslots, m->owner);
 	}
+	struct netmap_ring *tx =
+	    m->tx_ofs ? pm_region_ring_at(p->mem, m->tx_ofs, m->tx_nslots)
+		      : NULL;
+	if (tx)
+		pm_ring_delete(p->mem, tx, m->tx_nslots, m->owner);
 	if (m->owner)
 		pm_region_disown(p->mem, m->owner);
 	seq = atomic_load(&m->seq);
@@ -189,6 +199,32 @@ static int monitor_slot(struct pm_port *p)
 	return free_slot;
 }
 
+/* The tx ring: buffers in its slots as any, owned by the application. */
+static int mon_tx_ring(struct pm_port *p, struct pm_monitor *m)
+{
+	struct netmap_ring *ring =
+	    pm_ring_new(p->mem, p->nslots[PM_TX], m->owner);
+
+	if (!ring)
+		return -ENOMEM;
+	m->tx_ofs = pm_region_offset(p->mem, ring);
+	m->tx_nslots = p->nslots[PM_TX];
+	pm_kring_init(&p->rings[PM_TX][0], p, PM_TX, 0, ring, 0,
+		      p->nslots[PM_TX] - 1);
+	return 0;
+}
+
+/*
+ * Nothing is sent and the ring stays as the application left it: hwcur
+ * and hwtail do not move, so the sync returns 0 and tail keeps its place.
+ */
+static int mon_txsync(struct pm_kring *k, uint32_t end)
+{
+	(void)k;
+	(void)end;
+	return 0;
+}
+
 static int mon_attach(struct pm_port *p)
 {
 	struct monitor_port *mp = p->priv;
@@ -202,6 +238,8 @@ static int mon_attach(struct pm_port *p)
 		owner_name(p->mem, mp->index, owner, sizeof(owner));
 		m->owner = p->owner = pm_region_new_owner(p->mem);
 		mp->sock = err = pm_shrx_claim(owner);
+		if (err >= 0)
+			err = mon_tx_ring(p, m);
 		for (uint32_t k = 0; err >= 0 && k < p->nrings[PM_RX]; k++) {
 			struct netmap_ring *ring =
 			    pm_ring_new(p->mem, p->nslots[PM_RX], m->owner);
@@ -321,7 +359,7 @@ const struct pm_adapter_ops pm_monitor_ops = {
     .own_rings = true,
     .attach = mon_attach,
     .detach = mon_detach,
-    /* no txsync: a monitor has no tx rings */
+    .txsync = mon_txsync,
     .rxsync = pm_shrx_rxsync,
     .drops = pm_shrx_drops,
     .arm = pm_shrx_arm,

@@ -169,7 +169,9 @@ struct pm_monitor {
 	char port[NETMAP_REQ_IFNAMSIZ]; /* the monitored port; empty: free */
 	uint32_t flags;			/* NR_MONITOR_RX, _TX, NR_ZCOPY_MON */
 	uint32_t nrings;
-	uint32_t owner;			     /* of its buffers */
+	uint32_t owner;	 /* of its buffers */
+	uint64_t tx_ofs; /* its tx ring, which sends nothing; 0: none */
+	uint32_t tx_nslots;
 	struct pm_shrx rx[PM_MON_MAX_RINGS]; /* ring i watches rings i */
 };
 

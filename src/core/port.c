@@ -318,7 +318,7 @@ static int bind_range(const struct pm_port *p, const struct pm_bind_req *req,
 			return -EINVAL;
 		}
 		/* as netmap: a direction with fewer rings binds its first,
-		 * one with none (a monitor's tx) binds none */
+		 * one with none binds none */
 		for (int d = 0; d < 2; d++) {
 			first[d] = req->ringid < p->nrings[d] ? req->ringid : 0;
 			last[d] = p->nrings[d] ? first[d] + 1 : 0;

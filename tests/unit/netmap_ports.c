@@ -13,8 +13,8 @@
 
 #include "check.h"
 
+#include <poll.h>
 #include <stdbool.h>
-
 
 struct end {
 	int fd;
@@ -325,7 +325,8 @@ static void test_pipe_vale_extra_bufs_legacy(void)
 
 	memset(&nmr, 0, sizeof(nmr));
 	nmr.nr_version = NETMAP_API;
-	/* netmap's suite cuts valeX1:Y4{pipeexbuf to the legacy 15 bytes and a NUL */
+	/* netmap's suite cuts valeX1:Y4{pipeexbuf to the legacy 15 bytes and a
+	 * NUL */
 	snprintf(nmr.nr_name, sizeof(nmr.nr_name), "valeX1:Y4{pipee");
 	nmr.nr_flags = NR_REG_ALL_NIC;
 	nmr.nr_arg3 = 58;
@@ -350,6 +351,84 @@ static void test_pipe_vale_extra_bufs_legacy(void)
 	nm_close(d);
 }
 
+/* ---- a monitor's tx ring --------------------------------------------------
+ */
+
+/*
+ * As netmap's, a monitor has one tx ring (programs compute last_tx_ring
+ * from ni_tx_rings - 1), with a buffer in each slot.  It sends nothing: a
+ * txsync returns 0 and leaves the ring as the application left it (tail
+ * never moves), as netmap's ioctl does; its rx rings go on working.
+ */
+static void check_monitor_tx(const char *what, uint64_t flags)
+{
+	struct end lo, mon;
+
+	MUST_OK(open_end(&lo, "lo", 0), "REGISTER lo");
+	CHECK_OK(open_end(&mon, "lo", flags), "REGISTER %s", what);
+	CHECK_EQ(mon.reg.nr_tx_rings, 1, "%s: 1 tx ring", what);
+	CHECK_EQ(mon.nifp->ni_tx_rings, 1, "%s: ni_tx_rings 1", what);
+	struct netmap_ring *tx = mon.tx;
+	uint32_t n = tx->num_slots, distinct = 1;
+	CHECK(n == mon.rx->num_slots && tx->head == 0 && tx->cur == 0 &&
+		  tx->tail == n - 1,
+	      "%s: a new tx ring of %u slots, tail %u", what, n, n - 1);
+	for (uint32_t i = 0; i < n; i++)
+		CHECK(tx->slot[i].buf_idx >= 2 &&
+			  (uint64_t)tx->slot[i].buf_idx * tx->nr_buf_size <
+			      mon.reg.nr_memsize,
+		      "%s: tx slot %u has a buffer", what, i);
+	for (uint32_t i = 1; i < n; i++)
+		distinct += tx->slot[i].buf_idx != tx->slot[i - 1].buf_idx;
+	CHECK_EQ(distinct, n, "%s: one buffer per slot", what);
+
+	CHECK_OK(ioctl(mon.fd, NIOCTXSYNC, NULL), "%s: txsync, empty", what);
+	CHECK(tx->head == 0 && tx->tail == n - 1, "%s: nothing moved", what);
+	for (uint32_t i = 0; i < 3; i++)
+		put_frame(tx, i, 60);
+	CHECK_OK(ioctl(mon.fd, NIOCTXSYNC, NULL), "%s: txsync of 3 frames",
+		 what);
+	CHECK(tx->head == 3 && tx->cur == 3 && tx->tail == n - 1,
+	      "%s: nothing sent: head 3 as left, tail still %u", what, n - 1);
+	CHECK_OK(ioctl(mon.fd, NIOCTXSYNC, NULL), "%s: txsync again", what);
+	CHECK_EQ(tx->tail, n - 1, "%s: tail still %u", what, n - 1);
+	struct pollfd pfd = {.fd = mon.fd, .events = POLLOUT};
+	CHECK_EQ(poll(&pfd, 1, 0), 1, "%s: poll POLLOUT: room", what);
+	CHECK_EQ(pfd.revents, POLLOUT, "%s: POLLOUT only", what);
+	tx->head = tx->cur = n + 5;
+	CHECK_ERR(ioctl(mon.fd, NIOCTXSYNC, NULL), EINVAL,
+		  "%s: a head past the ring, as on any ring", what);
+	CHECK(tx->head == 0 && tx->cur == 0 && tx->tail == n - 1,
+	      "%s: reinit: head back to hwcur 0, which never moved", what);
+
+	close_end(&mon);
+	close_end(&lo);
+}
+
+static void test_monitor_tx_ring(void)
+{
+	check_monitor_tx("lo/r", NR_MONITOR_RX);
+	check_monitor_tx("lo/t", NR_MONITOR_TX);
+	check_monitor_tx("lo/z", NR_ZCOPY_MON);
+
+	/* both APIs compute the last tx ring from it: ring 0 */
+	struct nmport_d *lo = nmport_open("netmap:lo");
+	CHECK(lo != NULL, "nmport_open netmap:lo");
+	struct nmport_d *d = nmport_open("netmap:lo/r");
+	CHECK(d != NULL, "nmport_open netmap:lo/r");
+	CHECK(d->first_tx_ring == 0 && d->last_tx_ring == 0,
+	      "nmport: tx rings 0 to 0 (got %u to %u)", d->first_tx_ring,
+	      d->last_tx_ring);
+	nmport_close(d);
+	struct nm_desc *nd = nm_open("netmap:lo/r", NULL, 0, NULL);
+	CHECK(nd != NULL, "nm_open netmap:lo/r");
+	CHECK(nd->first_tx_ring == 0 && nd->last_tx_ring == 0,
+	      "nm_open: tx rings 0 to 0 (got %u to %u)", nd->first_tx_ring,
+	      nd->last_tx_ring);
+	nm_close(nd);
+	nmport_close(lo);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -359,6 +438,7 @@ int main(void)
 	test_pipe_vale_parent();
 	test_pipe_vale_switches();
 	test_pipe_vale_extra_bufs_legacy();
+	test_monitor_tx_ring();
 	printf("netmap_ports: all checks passed\n");
 	return 0;
 }
