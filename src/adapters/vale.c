@@ -764,6 +764,7 @@ static int do_newif(struct pm_region *reg, void *arg)
 	n->nslots = pm_count(a->req->nr_tx_slots, pm_default_slots(),
 			     PM_MIN_SLOTS, PM_MAX_SLOTS);
 	n->sw = -1;
+	n->also_sw = 0;
 	return 0;
 }
 
@@ -782,7 +783,7 @@ static int do_delif(struct pm_region *reg, void *arg)
 
 	if (!n)
 		return -ENXIO;
-	if (n->sw >= 0)
+	if (n->sw >= 0 || n->also_sw)
 		return -EBUSY; /* attached to a switch: detach it first */
 	memset(n, 0, sizeof(*n));
 	atomic_fetch_sub(&reg->meta->keep, 1);
@@ -1069,9 +1070,15 @@ struct attach_args {
 	struct pm_port *p;
 	const char *port; /* Y of valeX:Y */
 	int index;
+	bool bridge; /* on a second switch: through an agent */
 };
 
-/* A NEWIF port joins the switch as a persistent port. */
+/*
+ * A NEWIF port joins the switch as a persistent port.  One attached to
+ * another switch already joins this one as netmap's bridge wrapper does:
+ * an agent forwards between the port and a port of its name here (the
+ * caller starts it).  EBUSY for the same switch twice, or a third one.
+ */
 static int do_attach_newif(struct pm_region *reg, void *arg)
 {
 	struct attach_args *a = arg;
@@ -1081,8 +1088,14 @@ static int do_attach_newif(struct pm_region *reg, void *arg)
 
 	if (!n)
 		return -ENXIO;
-	if (n->sw >= 0)
+	if (n->sw == vp->sw || n->also_sw == (uint32_t)vp->sw + 1 ||
+	    (n->sw >= 0 && n->also_sw))
 		return -EBUSY;
+	if (n->sw >= 0) {
+		n->also_sw = (uint32_t)vp->sw + 1; /* undone if it fails */
+		a->bridge = true;
+		return 0;
+	}
 	pm_region_lock(a->p->mem);
 	for (int i = 0; i < PM_VALE_PORTS && free_slot < 0; i++)
 		if (!port_meta(a->p, i)->name[0])
@@ -1100,6 +1113,18 @@ static int do_attach_newif(struct pm_region *reg, void *arg)
 	}
 	pm_region_unlock(a->p->mem);
 	return err;
+}
+
+/* The NEWIF port a->port is on switch a->p's no more through an agent. */
+static int do_unbridge(struct pm_region *reg, void *arg)
+{
+	struct attach_args *a = arg;
+	struct pm_vale_newif *n = newif_find(reg, a->port);
+	struct vale_port *vp = a->p->priv;
+
+	if (n && n->also_sw == (uint32_t)vp->sw + 1)
+		n->also_sw = 0;
+	return 0;
 }
 
 int pm_vale_attach(const char *name, struct nmreq_vale_attach *req)
@@ -1122,8 +1147,13 @@ int pm_vale_attach(const char *name, struct nmreq_vale_attach *req)
 	} else {
 		struct attach_args a = {.p = &p, .port = ifname};
 		err = with_registry(do_attach_newif, &a);
-		if (!err)
+		if (!err && a.bridge) {
+			err = attach_nic(&p, name, ifname, false);
+			if (err < 0)
+				with_registry(do_unbridge, &a);
+		} else if (!err) {
 			err = a.index;
+		}
 	}
 	if (err >= 0) {
 		req->port_index = (uint32_t)err;
@@ -1143,6 +1173,46 @@ static int do_detach_newif(struct pm_region *reg, void *arg)
 	return 0;
 }
 
+struct bridged_args {
+	struct pm_port *p;
+	const char *port; /* Y of valeX:Y */
+	char *other;	  /* out: "valeZ:Y", its second switch's port */
+};
+
+/* Is NEWIF port Y on this switch also on another one, by an agent? */
+static int do_bridged_from(struct pm_region *reg, void *arg)
+{
+	struct bridged_args *a = arg;
+	struct pm_vale_newif *n = newif_find(reg, a->port);
+	struct vale_port *vp = a->p->priv;
+	uint32_t also = n ? n->also_sw : 0;
+
+	if (!n || n->sw != vp->sw || also == 0 || also > PM_VALE_SWITCHES)
+		return -ENOENT;
+	snprintf(a->other, 2 * NETMAP_REQ_IFNAMSIZ + 2, "%.*s:%.*s",
+		 NETMAP_REQ_IFNAMSIZ, reg->meta->vale.switches[also - 1].name,
+		 NETMAP_REQ_IFNAMSIZ, n->name);
+	return 0;
+}
+
+/*
+ * netmap detaches a NEWIF port from its two switches in any order.  Here
+ * its rings are in the first switch's region: leaving it, the port moves
+ * to the second one, in place of the agent's port there.
+ */
+static int detach_bridged(const char *name, const char *other,
+			  struct nmreq_vale_detach *req)
+{
+	struct nmreq_vale_attach again = {0};
+	int err = pm_vale_detach(other, NULL);
+
+	if (!err)
+		err = pm_vale_detach(name, req);
+	if (!err)
+		err = pm_vale_attach(other, &again);
+	return err;
+}
+
 int pm_vale_detach(const char *name, struct nmreq_vale_detach *req)
 {
 	struct pm_port p = {0};
@@ -1151,6 +1221,14 @@ int pm_vale_detach(const char *name, struct nmreq_vale_detach *req)
 
 	if (err)
 		return err;
+	char other[2 * NETMAP_REQ_IFNAMSIZ + 2];
+	struct bridged_args b = {
+	    .p = &p, .port = strchr(name, ':') + 1, .other = other};
+	if (with_registry(do_bridged_from, &b) == 0) {
+		vale_release(&p);
+		pm_region_put(p.mem);
+		return detach_bridged(name, other, req);
+	}
 	pm_region_lock(p.mem);
 	i = port_index(&p, name);
 	struct pm_vale_port *m = i >= 0 ? port_meta(&p, i) : NULL;
@@ -1181,6 +1259,8 @@ int pm_vale_detach(const char *name, struct nmreq_vale_detach *req)
 				break;
 			usleep(10 * 1000);
 		}
+		struct attach_args a = {.p = &p, .port = strchr(name, ':') + 1};
+		with_registry(do_unbridge, &a);
 	}
 	if (!err && req)
 		req->port_index = (uint32_t)i;

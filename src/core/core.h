@@ -147,6 +147,12 @@ struct pm_vale_newif {
 	char name[NETMAP_REQ_IFNAMSIZ]; /* empty: free */
 	uint32_t nrings, nslots;
 	int32_t sw; /* the switch it is attached to, or -1 */
+	/*
+	 * A second switch, as netmap's bridge wrapper: its port of that name
+	 * is an agent's, forwarding between it and this one.  Its slot + 1;
+	 * 0: none.
+	 */
+	uint32_t also_sw;
 };
 #define PM_VALE_NEWIFS 16
 

@@ -429,6 +429,104 @@ static void test_monitor_tx_ring(void)
 	nmport_close(lo);
 }
 
+/* ---- a persistent VALE port on two switches ------------------------------
+ */
+
+static int vale_req(uint16_t type, const char *name)
+{
+	struct nmreq_vale_attach at = {0};
+	struct nmreq_vale_detach dt = {0};
+	struct nmreq_vale_newif nw = {0};
+	struct nmreq_vale_list l = {0};
+	void *body = type == NETMAP_REQ_VALE_ATTACH   ? (void *)&at
+		     : type == NETMAP_REQ_VALE_DETACH ? (void *)&dt
+		     : type == NETMAP_REQ_VALE_NEWIF  ? (void *)&nw
+		     : type == NETMAP_REQ_VALE_LIST   ? (void *)&l
+						      : NULL;
+
+	if (type == NETMAP_REQ_VALE_ATTACH)
+		at.reg.nr_mode = NR_REG_ALL_NIC;
+	return nmt_ctrl(type, name, body);
+}
+
+/* A broadcast frame @n of @len bytes from @a arrives whole at @b. */
+static void crosses(struct end *a, struct end *b, uint32_t n, uint32_t len,
+		    const char *what)
+{
+	put_frame(a->tx, n, len); /* to a MAC nobody has: flooded */
+	CHECK_OK(ioctl(a->fd, NIOCTXSYNC, NULL), "%s: send", what);
+	for (int i = 0; i < 500 && nm_ring_space(b->rx) < slots_of(len); i++) {
+		struct pollfd p = {.fd = b->fd, .events = POLLIN};
+		poll(&p, 1, 10);
+	}
+	CHECK_EQ(take_frame(b->rx, n, len), slots_of(len),
+		 "%s: frame %u, %u bytes, arrives whole", what, n, len);
+	CHECK_EQ(nm_ring_space(b->rx), 0, "%s: once", what);
+	ioctl(b->fd, NIOCRXSYNC, NULL);
+}
+
+static void test_newif_two_switches(void)
+{
+	CHECK_OK(vale_req(NETMAP_REQ_VALE_NEWIF, "pv0"), "NEWIF pv0");
+	CHECK_ERR(vale_req(NETMAP_REQ_VALE_NEWIF, "pv0"), EEXIST,
+		  "NEWIF pv0 again: EEXIST");
+	CHECK_OK(vale_req(NETMAP_REQ_VALE_ATTACH, "vale4a:pv0"),
+		 "ATTACH vale4a:pv0");
+	CHECK_ERR(vale_req(NETMAP_REQ_VALE_NEWIF, "pv0"), EEXIST,
+		  "NEWIF pv0 while attached: EEXIST");
+	CHECK_ERR(vale_req(NETMAP_REQ_VALE_ATTACH, "vale4a:pv0"), EBUSY,
+		  "ATTACH to the same switch twice: EBUSY");
+	CHECK_OK(vale_req(NETMAP_REQ_VALE_ATTACH, "vale4b:pv0"),
+		 "ATTACH vale4b:pv0: a second switch");
+	CHECK_ERR(vale_req(NETMAP_REQ_VALE_ATTACH, "vale4b:pv0"), EBUSY,
+		  "ATTACH vale4b:pv0 again: EBUSY");
+	CHECK_ERR(vale_req(NETMAP_REQ_VALE_ATTACH, "vale4a:pv0"), EBUSY,
+		  "ATTACH vale4a:pv0 again: EBUSY");
+	CHECK_ERR(vale_req(NETMAP_REQ_VALE_ATTACH, "vale4c:pv0"), EBUSY,
+		  "a third switch: EBUSY");
+	CHECK_OK(vale_req(NETMAP_REQ_VALE_LIST, "vale4a:pv0"),
+		 "LIST finds vale4a:pv0");
+	CHECK_OK(vale_req(NETMAP_REQ_VALE_LIST, "vale4b:pv0"),
+		 "LIST finds vale4b:pv0");
+	CHECK_ERR(vale_req(NETMAP_REQ_VALE_DELIF, "pv0"), EBUSY,
+		  "DELIF while attached: EBUSY");
+
+	/* the port links the two switches, both ways */
+	struct end a, b;
+	MUST_OK(open_end(&a, "vale4a:x", 0), "REGISTER vale4a:x");
+	MUST_OK(open_end(&b, "vale4b:y", 0), "REGISTER vale4b:y");
+	crosses(&a, &b, 1, 60, "vale4a:x to vale4b:y");
+	crosses(&b, &a, 2, 1514, "vale4b:y to vale4a:x");
+	crosses(&a, &b, 3, 10000, "a chain of 5 slots");
+	close_end(&a);
+	close_end(&b);
+
+	/* detached in any order: the first switch first */
+	CHECK_OK(vale_req(NETMAP_REQ_VALE_DETACH, "vale4a:pv0"),
+		 "DETACH vale4a:pv0 first");
+	CHECK_ERR(vale_req(NETMAP_REQ_VALE_LIST, "vale4a:pv0"), ENXIO,
+		  "vale4a:pv0 is gone");
+	CHECK_OK(vale_req(NETMAP_REQ_VALE_LIST, "vale4b:pv0"),
+		 "vale4b:pv0 is still there");
+	CHECK_ERR(vale_req(NETMAP_REQ_VALE_DELIF, "pv0"), EBUSY,
+		  "DELIF while still attached to vale4b: EBUSY");
+	CHECK_OK(vale_req(NETMAP_REQ_VALE_ATTACH, "vale4a:pv0"),
+		 "ATTACH vale4a:pv0 again, now the second switch");
+	CHECK_OK(vale_req(NETMAP_REQ_VALE_DETACH, "vale4a:pv0"),
+		 "DETACH vale4a:pv0, the second switch first");
+	CHECK_OK(vale_req(NETMAP_REQ_VALE_LIST, "vale4b:pv0"),
+		 "vale4b:pv0 is still there");
+	CHECK_OK(vale_req(NETMAP_REQ_VALE_DETACH, "vale4b:pv0"),
+		 "DETACH vale4b:pv0");
+	CHECK_ERR(vale_req(NETMAP_REQ_VALE_LIST, "vale4b:pv0"), ENXIO,
+		  "vale4b:pv0 is gone");
+	CHECK_ERR(vale_req(NETMAP_REQ_VALE_DETACH, "vale4b:pv0"), ENXIO,
+		  "DETACH it again: ENXIO");
+	CHECK_OK(vale_req(NETMAP_REQ_VALE_DELIF, "pv0"), "DELIF pv0");
+	CHECK_ERR(vale_req(NETMAP_REQ_VALE_DELIF, "pv0"), ENXIO,
+		  "DELIF pv0 again: ENXIO");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -439,6 +537,7 @@ int main(void)
 	test_pipe_vale_switches();
 	test_pipe_vale_extra_bufs_legacy();
 	test_monitor_tx_ring();
+	test_newif_two_switches();
 	printf("netmap_ports: all checks passed\n");
 	return 0;
 }
