@@ -178,6 +178,7 @@ struct pm_monitor {
 	uint32_t owner;	 /* of its buffers */
 	uint64_t tx_ofs; /* its tx ring, which sends nothing; 0: none */
 	uint32_t tx_nslots;
+	struct pm_shared_reg reg;	     /* for a descriptor passed along */
 	struct pm_shrx rx[PM_MON_MAX_RINGS]; /* ring i watches rings i */
 };
 

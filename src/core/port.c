@@ -579,7 +579,8 @@ int pm_file_socket(struct pm_file *f)
  */
 struct pm_file *pm_file_adopt(int fd)
 {
-	const struct pm_adapter_ops *kinds[] = {&pm_vale_ops, &pm_pipe_ops};
+	const struct pm_adapter_ops *kinds[] = {&pm_vale_ops, &pm_pipe_ops,
+						&pm_monitor_ops};
 	struct sockaddr_un sun = {0};
 	socklen_t len = sizeof(sun) - 1;
 	char name[NETMAP_REQ_IFNAMSIZ];
