@@ -280,6 +280,25 @@ static void test_pipe_vale_parent(void)
 	      "a pipe buffer is a buffer of the port's region");
 	close_end(&m);
 	close_end(&s);
+
+	/* asking for the switch's memory id, as NM_OPEN_NO_MMAP does */
+	int fd = nmt_open();
+	struct nmreq_register reg;
+	nmt_reg_init(&reg, NR_REG_ALL_NIC, 0);
+	reg.nr_mem_id = 999;
+	CHECK_ERR(nmt_register(fd, "vale1pp:a{2", &reg), EINVAL,
+		  "a memory id the pipe does not have: EINVAL");
+	reg.nr_mem_id = port.reg.nr_mem_id;
+	CHECK_OK(nmt_register(fd, "vale1pp:a{2", &reg),
+		 "its switch's memory id %u", port.reg.nr_mem_id);
+	close(fd);
+	struct nm_desc *pd = nm_open("vale1pp:a", NULL, 0, NULL);
+	CHECK(pd != NULL, "nm_open vale1pp:a");
+	struct nm_desc *cd = nm_open("vale1pp:a{3", NULL, NM_OPEN_NO_MMAP, pd);
+	CHECK(cd != NULL && cd->mem == pd->mem,
+	      "nm_open vale1pp:a{3 with NM_OPEN_NO_MMAP: its parent's mapping");
+	nm_close(cd);
+	nm_close(pd);
 	close_end(&port);
 
 	/* no port needed: a pipe of a port nobody opened, on a new switch */
