@@ -116,7 +116,7 @@ static int mon_configure(struct pm_port *p, const struct pm_bind_req *req)
 {
 	char port[NETMAP_REQ_IFNAMSIZ];
 	struct pm_bind_req preq = {.name = port};
-	struct pm_port tmp = {0};
+	struct pm_port tmp = {.adopt_fd = -1};
 	struct monitor_port *mp;
 	int err;
 
@@ -142,6 +142,7 @@ static int mon_configure(struct pm_port *p, const struct pm_bind_req *req)
 	mp = calloc(1, sizeof(*mp));
 	if (!mp) {
 		pm_region_put(p->mem);
+		p->mem = NULL;
 		return -ENOMEM;
 	}
 	mp->index = mp->sock = -1;
@@ -158,10 +159,11 @@ static int mon_configure(struct pm_port *p, const struct pm_bind_req *req)
 	    req->nslots[PM_RX], pm_default_slots(), PM_MIN_SLOTS, PM_MAX_SLOTS);
 	p->nhost[PM_TX] = p->nhost[PM_RX] = 0;
 	err = p->adopt_fd >= 0 ? adopted_geometry(p) : 0;
-	if (err) {
+	if (err) { /* undone: nothing for the caller to unconfigure */
 		free(mp);
 		p->priv = NULL;
 		pm_region_put(p->mem);
+		p->mem = NULL;
 	}
 	return err;
 }

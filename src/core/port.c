@@ -703,7 +703,7 @@ int pm_port_info(const char *name, struct nmreq_port_info_get *info)
 				      canonical_name(name, buf, sizeof(buf))};
 
 	name = req.name;
-	struct pm_port tmp = {0}, *p;
+	struct pm_port tmp = {.adopt_fd = -1}, *p;
 	int err = 0;
 
 	pthread_mutex_lock(&ports_lock);

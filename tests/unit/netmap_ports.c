@@ -546,6 +546,36 @@ static void test_newif_two_switches(void)
 		  "DELIF pv0 again: ENXIO");
 }
 
+/*
+ * Port information on a monitor's name configures a monitor for a moment:
+ * that must neither take the port's region away (the fuzzer found it did)
+ * nor stop the port.
+ */
+static void test_monitor_name_info(void)
+{
+	struct nmreq_port_info_get info;
+	struct end a, b;
+
+	MUST_OK(open_end(&a, "vale9mi:a", 0), "REGISTER vale9mi:a");
+	MUST_OK(open_end(&b, "vale9mi:b", 0), "REGISTER vale9mi:b");
+	for (int i = 0; i < 4; i++) {
+		memset(&info, 0, sizeof(info));
+		nmt_ctrl(NETMAP_REQ_PORT_INFO_GET, "vale9mi:a/r", &info);
+		struct nmreq nmr = {.nr_version = NETMAP_API};
+		snprintf(nmr.nr_name, sizeof(nmr.nr_name), "vale9mi:a/t");
+		int fd = nmt_open();
+		ioctl(fd, NIOCGINFO, &nmr);
+		close(fd);
+	}
+	crosses(&a, &b, 4, 1000, "after information on its monitors");
+	memset(&info, 0, sizeof(info));
+	CHECK_OK(nmt_ctrl(NETMAP_REQ_PORT_INFO_GET, "vale9mi:a", &info),
+		 "PORT_INFO_GET vale9mi:a");
+	CHECK_EQ(info.nr_mem_id, a.reg.nr_mem_id, "its region is still there");
+	close_end(&a);
+	close_end(&b);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -557,6 +587,7 @@ int main(void)
 	test_pipe_vale_extra_bufs_legacy();
 	test_monitor_tx_ring();
 	test_newif_two_switches();
+	test_monitor_name_info();
 	printf("netmap_ports: all checks passed\n");
 	return 0;
 }
