@@ -37,7 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define REGION_MAGIC 0x706b6d7072656735ull /* "pkmpreg5" */
+#define REGION_MAGIC 0x706b6d7072656734ull /* "pkmpreg4" */
 #define OWNER_ORPHAN UINT32_MAX		   /* a buffer whose owner is gone */
 
 static pthread_mutex_t regions_lock = PTHREAD_MUTEX_INITIALIZER;
