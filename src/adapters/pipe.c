@@ -36,6 +36,7 @@
 
 struct pipe_port {
 	struct pm_region *registry; /* a VALE parent's: its switch's holds */
+	bool configuring;	    /* holds the switch until attached */
 	struct pm_pipe_meta *meta;
 	int index; /* in the region's pipe table */
 	int end;   /* MASTER or SLAVE */
@@ -222,8 +223,10 @@ static void pipe_release(struct pm_port *p)
 
 	if (!pp)
 		return;
-	if (pp->registry)
-		pm_vale_switch_put(pp->registry, p->mem);
+	if (pp->registry) {
+		switch_holds(pp, p->mem, -pp->configuring);
+		pm_region_put(pp->registry);
+	}
 	free(pp);
 	p->priv = NULL;
 }
@@ -232,8 +235,10 @@ static void pipe_release(struct pm_port *p)
 static int parent_region(struct pm_port *p, struct pipe_port *pp,
 			 const char *parent)
 {
-	if (strncmp(parent, NM_BDG_NAME, strlen(NM_BDG_NAME)) == 0)
+	if (strncmp(parent, NM_BDG_NAME, strlen(NM_BDG_NAME)) == 0) {
+		pp->configuring = true; /* as pm_vale_switch_get leaves it */
 		return pm_vale_switch_get(parent, &pp->registry, &p->mem);
+	}
 	if (!pm_valid_ifname(parent))
 		pm_log("%s: %s is no interface: an anonymous parent", p->name,
 		       parent);
@@ -437,7 +442,12 @@ static int pipe_attach(struct pm_port *p)
 	}
 	pm_region_unlock(p->mem);
 	/* this process holds the switch meanwhile (pipe_configure) */
-	switch_holds(pp, p->mem, made - freed);
+	/*
+	 * The pipe we made holds the switch now, not this process (a forked
+	 * child would let go of it a second time).
+	 */
+	switch_holds(pp, p->mem, made - freed - (!err && pp->configuring));
+	pp->configuring = pp->configuring && err;
 	if (err)
 		pipe_detach(p);
 	return err;

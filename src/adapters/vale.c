@@ -503,12 +503,6 @@ void pm_vale_switch_hold(struct pm_region *registry,
 		switch_hold(registry, sw, delta);
 }
 
-void pm_vale_switch_put(struct pm_region *registry, const struct pm_region *mem)
-{
-	pm_vale_switch_hold(registry, mem, -1);
-	pm_region_put(registry);
-}
-
 /* ---- passing a port's descriptor ------------------------------------------
  */
 
@@ -1213,6 +1207,13 @@ static int detach_bridged(const char *name, const char *other,
 	return err;
 }
 
+/* Has the agent exited (reaped here if it is our child)? */
+static bool agent_gone(pid_t agent)
+{
+	return waitpid(agent, NULL, WNOHANG) == agent ||
+	       (kill(agent, 0) < 0 && errno == ESRCH);
+}
+
 int pm_vale_detach(const char *name, struct nmreq_vale_detach *req)
 {
 	struct pm_port p = {0};
@@ -1250,12 +1251,16 @@ int pm_vale_detach(const char *name, struct nmreq_vale_detach *req)
 	pm_region_unlock(p.mem);
 	if (agent > 0) { /* its exit closes the port and re-attaches the NIC */
 		kill(agent, SIGTERM);
-		waitpid(agent, NULL, WNOHANG);
 		for (int tries = 0; tries < 300; tries++) {
 			pm_region_lock(p.mem);
 			bool gone = port_index(&p, name) < 0;
 			pm_region_unlock(p.mem);
-			if (gone)
+			/*
+			 * Gone with its port, and its process too: it
+			 * leaves the switch last, and a switch it leaves
+			 * empty is freed, under a port attached meanwhile.
+			 */
+			if (gone && agent_gone(agent))
 				break;
 			usleep(10 * 1000);
 		}

@@ -421,16 +421,15 @@ int pm_vale_detach(const char *name, struct nmreq_vale_detach *req);
 int pm_vale_list(char *name, struct nmreq_vale_list *req);
 /*
  * Pipes of a VALE port valeX:Y live in switch X's region.  get gives that
- * region (the switch made if new) and the registry, and holds the switch
- * until put; hold (@delta 1, or -1) counts a pipe that lives in @mem as
- * one more holder, so that the switch outlives the process that made it.
+ * region (the switch made if new) and the registry, both referenced, and
+ * counts the caller as one holder of the switch; hold adds @delta holders
+ * (a pipe that lives in @mem is one, so that the switch outlives the
+ * process that made it); the last one out frees the switch's slot.
  */
 int pm_vale_switch_get(const char *port, struct pm_region **registry,
 		       struct pm_region **mem);
 void pm_vale_switch_hold(struct pm_region *registry,
 			 const struct pm_region *mem, int delta);
-void pm_vale_switch_put(struct pm_region *registry,
-			const struct pm_region *mem);
 /* "valeX:Y" for a NEWIF port Y attached to switch X; false otherwise. */
 bool pm_vale_newif_port(const char *name, char *out, size_t len);
 
