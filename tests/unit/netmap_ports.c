@@ -15,6 +15,7 @@
 
 #include <poll.h>
 #include <stdbool.h>
+#include <sys/wait.h>
 
 struct end {
 	int fd;
@@ -576,6 +577,31 @@ static void test_monitor_name_info(void)
 	close_end(&b);
 }
 
+/* Forked children that let go of a VALE port's pipe leave its switch. */
+static void test_pipe_vale_fork(void)
+{
+	char name[32];
+	struct end m, x, e[7];
+	int status;
+
+	MUST_OK(open_end(&m, "vale5f:p{1", 0), "REGISTER vale5f:p{1");
+	for (int c = 0; c < 2; c++) {
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(0); /* closes its copy */
+		waitpid(pid, &status, 0);
+	}
+	for (int i = 0; i < 7; i++) {
+		snprintf(name, sizeof(name), "vale5g%d:p}1", i);
+		MUST_OK(open_end(&e[i], name, 0), "REGISTER %s", name);
+	}
+	CHECK_ERR(open_end(&x, "vale5h:p{1", 0), ENOSPC,
+		  "a ninth switch: vale5f is still held by its pipe");
+	for (int i = 0; i < 7; i++)
+		close_end(&e[i]);
+	close_end(&m);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -584,6 +610,7 @@ int main(void)
 	test_pipe_anonymous_legacy();
 	test_pipe_vale_parent();
 	test_pipe_vale_switches();
+	test_pipe_vale_fork();
 	test_pipe_vale_extra_bufs_legacy();
 	test_monitor_tx_ring();
 	test_newif_two_switches();
