@@ -5,10 +5,15 @@
  * peer's rx slot of the same index, by swapping slots, so nothing is
  * copied.  The sender's tail advances only once the peer released slots.
  *
- * Pipes live in their parent's memory region (x's), with their state in
- * the region's bookkeeping, so the two ends may be in two processes.  Each
- * direction of each ring pair is single-producer single-consumer: two
- * counters and no lock.  An end that is about to sleep sets a flag; the
+ * Pipes live in their parent's memory region, with their state in the
+ * region's bookkeeping, so the two ends may be in two processes.  The
+ * parent may be an interface (memory id 1), a VALE port valeX:Y (switch
+ * X's region, which the pipe holds while it exists) or any other name:
+ * then the pipe is all there is, in memory id 1, and goes with its last
+ * user, as netmap's anonymous parents do.
+ *
+ * Each direction of each ring pair is single-producer single-consumer:
+ * two counters and no lock.  An end that is about to sleep sets a flag; the
  * peer that sees it sends one datagram to the end's socket (a file in the
  * user's directory), which is also what poll sleeps on.  Without sleepers
  * there is no system call.  A pipe neither of whose ends is open anywhere
@@ -30,6 +35,8 @@
 #define SLAVE  1
 
 struct pipe_port {
+	struct pm_region *registry; /* a VALE parent's: its switch's holds */
+	bool configuring;	    /* holds the switch until attached */
 	struct pm_pipe_meta *meta;
 	int index; /* in the region's pipe table */
 	int end;   /* MASTER or SLAVE */
@@ -147,27 +154,36 @@ static bool pipe_dead(struct pm_region *r, int i)
 	       !end_open(r, i, SLAVE);
 }
 
-static void pipe_reclaim(struct pm_region *r, int i)
+/* Counts it in *@freed: the caller lets go of their switch holds. */
+static void pipe_reclaim(struct pm_region *r, int i, int *freed)
 {
 	pm_log("pipe %.*s: its processes died, freeing it",
 	       (int)sizeof(r->meta->pipes[i].name), r->meta->pipes[i].name);
 	pipe_free_rings(r, &r->meta->pipes[i]);
 	end_release(r, i, MASTER);
 	end_release(r, i, SLAVE);
+	(*freed)++;
 }
 
 /* A free slot of the table, after reclaiming the dead pipes. */
-static int pipe_slot(struct pm_region *r)
+static int pipe_slot(struct pm_region *r, int *freed)
 {
 	int free_slot = -ENOSPC;
 
 	for (int i = PM_MAX_PIPES - 1; i >= 0; i--) {
 		if (pipe_dead(r, i))
-			pipe_reclaim(r, i);
+			pipe_reclaim(r, i, freed);
 		if (!r->meta->pipes[i].ends)
 			free_slot = i;
 	}
 	return free_slot;
+}
+
+/* @n pipes of a VALE parent's region came (or went, @n < 0). */
+static void switch_holds(struct pipe_port *pp, struct pm_region *r, int n)
+{
+	if (pp->registry && n)
+		pm_vale_switch_hold(pp->registry, r, n);
 }
 
 /* A new pipe: the tx and rx rings of both directions of each ring pair. */
@@ -200,26 +216,56 @@ static int pipe_create(struct pm_region *r, struct pm_pipe_meta *m,
 /* ---- adapter ----------------------------------------------------------------
  */
 
+/* Undoes pipe_configure. */
+static void pipe_release(struct pm_port *p)
+{
+	struct pipe_port *pp = p->priv;
+
+	if (!pp)
+		return;
+	if (pp->registry) {
+		switch_holds(pp, p->mem, -pp->configuring);
+		pm_region_put(pp->registry);
+	}
+	free(pp);
+	p->priv = NULL;
+}
+
+/* The parent's region: a VALE port's switch (held), or memory id 1. */
+static int parent_region(struct pm_port *p, struct pipe_port *pp,
+			 const char *parent)
+{
+	if (strncmp(parent, NM_BDG_NAME, strlen(NM_BDG_NAME)) == 0) {
+		pp->configuring = true; /* as pm_vale_switch_get leaves it */
+		return pm_vale_switch_get(parent, &pp->registry, &p->mem);
+	}
+	if (!pm_valid_ifname(parent))
+		pm_log("%s: %s is no interface: an anonymous parent", p->name,
+		       parent);
+	return pm_region_get(PM_GLOBAL_MEM_ID, &p->mem);
+}
+
 static int pipe_configure(struct pm_port *p, const struct pm_bind_req *req)
 {
 	char parent[NETMAP_REQ_IFNAMSIZ], canon[NETMAP_REQ_IFNAMSIZ];
+	struct pipe_port *pp;
 	int end, err;
 
 	err = parse_name(req->name, parent, sizeof(parent), &end, canon,
 			 sizeof(canon));
 	if (err)
 		return err;
-	if (strncmp(parent, NM_BDG_NAME, strlen(NM_BDG_NAME)) == 0) {
-		pm_log("%s: VALE ports are not available yet", req->name);
-		return -EOPNOTSUPP;
-	}
-	if (!pm_valid_ifname(parent)) {
-		pm_log("%s: no parent port %s", req->name, parent);
-		return -ENXIO;
-	}
-	err = pm_region_get(PM_GLOBAL_MEM_ID, &p->mem);
-	if (err)
+	pp = calloc(1, sizeof(*pp));
+	if (!pp)
+		return -ENOMEM;
+	pp->sock = -1;
+	memset(pp->kick_sock, -1, sizeof(pp->kick_sock));
+	err = parent_region(p, pp, parent);
+	if (err) {
+		free(pp);
 		return err;
+	}
+	p->priv = pp;
 	/* a live pipe has its geometry; a new one takes the request's */
 	pm_region_lock(p->mem);
 	int i = pipe_find(p->mem, canon);
@@ -271,12 +317,13 @@ static void pipe_detach(struct pm_port *p)
 				end_release(p->mem, pp->index, end);
 			}
 		}
-		if (!m->ends)
+		bool gone = !m->ends;
+		if (gone)
 			pipe_free_rings(p->mem, m);
 		pm_region_unlock(p->mem);
+		switch_holds(pp, p->mem, -gone);
 	}
-	free(pp);
-	p->priv = NULL;
+	pipe_release(p);
 }
 
 /* Claims our end: its socket is free unless a live process has it. */
@@ -331,24 +378,25 @@ static void wire_rings(struct pm_port *p, struct pipe_port *pp)
  * The pipe's slot: found (a dead pipe of that name is reclaimed: a new
  * opener gets fresh rings), or made.  Region lock held.
  */
-static int pipe_open_slot(struct pm_port *p, const char *canon, bool *made)
+static int pipe_open_slot(struct pm_port *p, const char *canon, bool *made,
+			  int *freed)
 {
 	struct pm_region *r = p->mem;
 	int i = pipe_find(r, canon);
 
 	*made = false;
 	if (i >= 0 && p->adopt_fd < 0 && pipe_dead(r, i)) {
-		pipe_reclaim(r, i);
+		pipe_reclaim(r, i, freed);
 		i = -1;
 	}
 	if (i >= 0 || p->adopt_fd >= 0)
 		return i >= 0 ? i : -ENXIO;
-	i = pipe_slot(r);
+	i = pipe_slot(r, freed);
 	if (i < 0)
 		return i;
-	*made = true;
 	int err = pipe_create(r, &r->meta->pipes[i], canon, p->nrings[PM_TX],
 			      p->nslots[PM_TX]);
+	*made = !err;
 	return err ? err : i;
 }
 
@@ -371,19 +419,14 @@ static bool same_geometry(const struct pm_port *p, const struct pm_pipe_meta *m)
 static int pipe_attach(struct pm_port *p)
 {
 	char parent[NETMAP_REQ_IFNAMSIZ], canon[NETMAP_REQ_IFNAMSIZ];
-	struct pipe_port *pp = calloc(1, sizeof(*pp));
+	struct pipe_port *pp = p->priv;
 	bool made;
-	int err;
+	int err, freed = 0;
 
-	if (!pp)
-		return -ENOMEM;
-	p->priv = pp;
-	pp->sock = -1;
-	memset(pp->kick_sock, -1, sizeof(pp->kick_sock));
 	parse_name(p->name, parent, sizeof(parent), &pp->end, canon,
 		   sizeof(canon));
 	pm_region_lock(p->mem);
-	pp->index = err = pipe_open_slot(p, canon, &made);
+	pp->index = err = pipe_open_slot(p, canon, &made, &freed);
 	if (err >= 0) {
 		struct pm_pipe_meta *m = &p->mem->meta->pipes[pp->index];
 		err = same_geometry(p, m) ? claim_end(p, pp) : -EBUSY;
@@ -394,9 +437,17 @@ static int pipe_attach(struct pm_port *p)
 			wire_rings(p, pp);
 		} else if (made) {
 			pipe_free_rings(p->mem, m);
+			made = false;
 		}
 	}
 	pm_region_unlock(p->mem);
+	/* this process holds the switch meanwhile (pipe_configure) */
+	/*
+	 * The pipe we made holds the switch now, not this process (a forked
+	 * child would let go of it a second time).
+	 */
+	switch_holds(pp, p->mem, made - freed - (!err && pp->configuring));
+	pp->configuring = pp->configuring && err;
 	if (err)
 		pipe_detach(p);
 	return err;
@@ -589,6 +640,7 @@ static int pipe_adopt(struct pm_region *r, const char *what, char *name,
 const struct pm_adapter_ops pm_pipe_ops = {
     .name = "pipe",
     .configure = pipe_configure,
+    .release = pipe_release,
     .own_rings = true,
     .attach = pipe_attach,
     .detach = pipe_detach,

@@ -439,6 +439,70 @@ static int vale_attach(struct pm_port *p)
 	return err;
 }
 
+/* ---- pipes of VALE ports ----------------------------------------------------
+ */
+
+/*
+ * @delta more (or fewer) holders of switch @sw: the last one out frees
+ * its slot.  Ports, pipes in its region and processes configuring one
+ * hold it.
+ */
+static void switch_hold(struct pm_region *registry, int sw, int delta)
+{
+	struct pm_vale_switch *s = &registry->meta->vale.switches[sw];
+
+	pm_region_lock(registry);
+	int64_t n = (int64_t)s->nports + delta;
+	s->nports = n > 0 ? (uint32_t)n : 0;
+	if (s->nports == 0)
+		memset(s, 0, sizeof(*s));
+	pm_region_unlock(registry);
+}
+
+/* Which switch a region of a switch is: -1 for the others. */
+static int switch_of(const struct pm_region *mem)
+{
+	int sw = (int)mem->mem_id - PM_GLOBAL_MEM_ID - 1;
+
+	return sw >= 0 && sw < PM_VALE_SWITCHES ? sw : -1;
+}
+
+int pm_vale_switch_get(const char *port, struct pm_region **registry,
+		       struct pm_region **mem)
+{
+	char sw[NETMAP_REQ_IFNAMSIZ];
+	int err = switch_name(port, sw, sizeof(sw)), slot;
+
+	if (err)
+		return err;
+	err = pm_region_get(PM_GLOBAL_MEM_ID, registry);
+	if (err)
+		return err;
+	pm_region_lock(*registry);
+	slot = switch_slot(*registry, sw, true);
+	if (slot >= 0)
+		(*registry)->meta->vale.switches[slot].nports++;
+	pm_region_unlock(*registry);
+	err = slot < 0
+		  ? slot
+		  : pm_region_get((uint16_t)(PM_GLOBAL_MEM_ID + 1 + slot), mem);
+	if (err) {
+		if (slot >= 0)
+			switch_hold(*registry, slot, -1);
+		pm_region_put(*registry);
+	}
+	return err;
+}
+
+void pm_vale_switch_hold(struct pm_region *registry,
+			 const struct pm_region *mem, int delta)
+{
+	int sw = switch_of(mem);
+
+	if (sw >= 0)
+		switch_hold(registry, sw, delta);
+}
+
 /* ---- passing a port's descriptor ------------------------------------------
  */
 
@@ -694,6 +758,7 @@ static int do_newif(struct pm_region *reg, void *arg)
 	n->nslots = pm_count(a->req->nr_tx_slots, pm_default_slots(),
 			     PM_MIN_SLOTS, PM_MAX_SLOTS);
 	n->sw = -1;
+	n->also_sw = 0;
 	return 0;
 }
 
@@ -712,7 +777,7 @@ static int do_delif(struct pm_region *reg, void *arg)
 
 	if (!n)
 		return -ENXIO;
-	if (n->sw >= 0)
+	if (n->sw >= 0 || n->also_sw)
 		return -EBUSY; /* attached to a switch: detach it first */
 	memset(n, 0, sizeof(*n));
 	atomic_fetch_sub(&reg->meta->keep, 1);
@@ -999,9 +1064,15 @@ struct attach_args {
 	struct pm_port *p;
 	const char *port; /* Y of valeX:Y */
 	int index;
+	bool bridge; /* on a second switch: through an agent */
 };
 
-/* A NEWIF port joins the switch as a persistent port. */
+/*
+ * A NEWIF port joins the switch as a persistent port.  One attached to
+ * another switch already joins this one as netmap's bridge wrapper does:
+ * an agent forwards between the port and a port of its name here (the
+ * caller starts it).  EBUSY for the same switch twice, or a third one.
+ */
 static int do_attach_newif(struct pm_region *reg, void *arg)
 {
 	struct attach_args *a = arg;
@@ -1011,8 +1082,14 @@ static int do_attach_newif(struct pm_region *reg, void *arg)
 
 	if (!n)
 		return -ENXIO;
-	if (n->sw >= 0)
+	if (n->sw == vp->sw || n->also_sw == (uint32_t)vp->sw + 1 ||
+	    (n->sw >= 0 && n->also_sw))
 		return -EBUSY;
+	if (n->sw >= 0) {
+		n->also_sw = (uint32_t)vp->sw + 1; /* undone if it fails */
+		a->bridge = true;
+		return 0;
+	}
 	pm_region_lock(a->p->mem);
 	for (int i = 0; i < PM_VALE_PORTS && free_slot < 0; i++)
 		if (!port_meta(a->p, i)->name[0])
@@ -1030,6 +1107,18 @@ static int do_attach_newif(struct pm_region *reg, void *arg)
 	}
 	pm_region_unlock(a->p->mem);
 	return err;
+}
+
+/* The NEWIF port a->port is on switch a->p's no more through an agent. */
+static int do_unbridge(struct pm_region *reg, void *arg)
+{
+	struct attach_args *a = arg;
+	struct pm_vale_newif *n = newif_find(reg, a->port);
+	struct vale_port *vp = a->p->priv;
+
+	if (n && n->also_sw == (uint32_t)vp->sw + 1)
+		n->also_sw = 0;
+	return 0;
 }
 
 int pm_vale_attach(const char *name, struct nmreq_vale_attach *req)
@@ -1052,8 +1141,13 @@ int pm_vale_attach(const char *name, struct nmreq_vale_attach *req)
 	} else {
 		struct attach_args a = {.p = &p, .port = ifname};
 		err = with_registry(do_attach_newif, &a);
-		if (!err)
+		if (!err && a.bridge) {
+			err = attach_nic(&p, name, ifname, false);
+			if (err < 0)
+				with_registry(do_unbridge, &a);
+		} else if (!err) {
 			err = a.index;
+		}
 	}
 	if (err >= 0) {
 		req->port_index = (uint32_t)err;
@@ -1073,6 +1167,53 @@ static int do_detach_newif(struct pm_region *reg, void *arg)
 	return 0;
 }
 
+struct bridged_args {
+	struct pm_port *p;
+	const char *port; /* Y of valeX:Y */
+	char *other;	  /* out: "valeZ:Y", its second switch's port */
+};
+
+/* Is NEWIF port Y on this switch also on another one, by an agent? */
+static int do_bridged_from(struct pm_region *reg, void *arg)
+{
+	struct bridged_args *a = arg;
+	struct pm_vale_newif *n = newif_find(reg, a->port);
+	struct vale_port *vp = a->p->priv;
+	uint32_t also = n ? n->also_sw : 0;
+
+	if (!n || n->sw != vp->sw || also == 0 || also > PM_VALE_SWITCHES)
+		return -ENOENT;
+	snprintf(a->other, 2 * NETMAP_REQ_IFNAMSIZ + 2, "%.*s:%.*s",
+		 NETMAP_REQ_IFNAMSIZ, reg->meta->vale.switches[also - 1].name,
+		 NETMAP_REQ_IFNAMSIZ, n->name);
+	return 0;
+}
+
+/*
+ * netmap detaches a NEWIF port from its two switches in any order.  Here
+ * its rings are in the first switch's region: leaving it, the port moves
+ * to the second one, in place of the agent's port there.
+ */
+static int detach_bridged(const char *name, const char *other,
+			  struct nmreq_vale_detach *req)
+{
+	struct nmreq_vale_attach again = {0};
+	int err = pm_vale_detach(other, NULL);
+
+	if (!err)
+		err = pm_vale_detach(name, req);
+	if (!err)
+		err = pm_vale_attach(other, &again);
+	return err;
+}
+
+/* Has the agent exited (reaped here if it is our child)? */
+static bool agent_gone(pid_t agent)
+{
+	return waitpid(agent, NULL, WNOHANG) == agent ||
+	       (kill(agent, 0) < 0 && errno == ESRCH);
+}
+
 int pm_vale_detach(const char *name, struct nmreq_vale_detach *req)
 {
 	struct pm_port p = {0};
@@ -1081,6 +1222,14 @@ int pm_vale_detach(const char *name, struct nmreq_vale_detach *req)
 
 	if (err)
 		return err;
+	char other[2 * NETMAP_REQ_IFNAMSIZ + 2];
+	struct bridged_args b = {
+	    .p = &p, .port = strchr(name, ':') + 1, .other = other};
+	if (with_registry(do_bridged_from, &b) == 0) {
+		vale_release(&p);
+		pm_region_put(p.mem);
+		return detach_bridged(name, other, req);
+	}
 	pm_region_lock(p.mem);
 	i = port_index(&p, name);
 	struct pm_vale_port *m = i >= 0 ? port_meta(&p, i) : NULL;
@@ -1102,15 +1251,21 @@ int pm_vale_detach(const char *name, struct nmreq_vale_detach *req)
 	pm_region_unlock(p.mem);
 	if (agent > 0) { /* its exit closes the port and re-attaches the NIC */
 		kill(agent, SIGTERM);
-		waitpid(agent, NULL, WNOHANG);
 		for (int tries = 0; tries < 300; tries++) {
 			pm_region_lock(p.mem);
 			bool gone = port_index(&p, name) < 0;
 			pm_region_unlock(p.mem);
-			if (gone)
+			/*
+			 * Gone with its port, and its process too: it
+			 * leaves the switch last, and a switch it leaves
+			 * empty is freed, under a port attached meanwhile.
+			 */
+			if (gone && agent_gone(agent))
 				break;
 			usleep(10 * 1000);
 		}
+		struct attach_args a = {.p = &p, .port = strchr(name, ':') + 1};
+		with_registry(do_unbridge, &a);
 	}
 	if (!err && req)
 		req->port_index = (uint32_t)i;

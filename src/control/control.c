@@ -273,12 +273,19 @@ static void reply_register(const struct pm_file *f, struct nmreq_register *r)
 	r->nr_extra_bufs = f->extra_bufs;
 }
 
+/*
+ * A memory id asked for must be the one the port has: 1 for interfaces
+ * and their pipes, a switch's for its ports and their pipes (nm_open with
+ * NM_OPEN_NO_MMAP asks for its parent's).
+ */
 static int check_mem_id(const char *name, uint16_t mem_id)
 {
-	if (mem_id == 0 || mem_id == PM_GLOBAL_MEM_ID)
+	struct nmreq_port_info_get info;
+
+	if (mem_id == 0 || mem_id == PM_GLOBAL_MEM_ID ||
+	    (pm_port_info(name, &info) == 0 && info.nr_mem_id == mem_id))
 		return 0;
-	pm_log("%s: interfaces live in memory id %d, not %u", name,
-	       PM_GLOBAL_MEM_ID, mem_id);
+	pm_log("%s: not in memory id %u", name, mem_id);
 	return -EINVAL;
 }
 

@@ -148,6 +148,12 @@ struct pm_vale_newif {
 	char name[NETMAP_REQ_IFNAMSIZ]; /* empty: free */
 	uint32_t nrings, nslots;
 	int32_t sw; /* the switch it is attached to, or -1 */
+	/*
+	 * A second switch, as netmap's bridge wrapper: its port of that name
+	 * is an agent's, forwarding between it and this one.  Its slot + 1;
+	 * 0: none.
+	 */
+	uint32_t also_sw;
 };
 #define PM_VALE_NEWIFS 16
 
@@ -170,7 +176,10 @@ struct pm_monitor {
 	char port[NETMAP_REQ_IFNAMSIZ]; /* the monitored port; empty: free */
 	uint32_t flags;			/* NR_MONITOR_RX, _TX, NR_ZCOPY_MON */
 	uint32_t nrings;
-	uint32_t owner;			     /* of its buffers */
+	uint32_t owner;	 /* of its buffers */
+	uint64_t tx_ofs; /* its tx ring, which sends nothing; 0: none */
+	uint32_t tx_nslots;
+	struct pm_shared_reg reg;	     /* for a descriptor passed along */
 	struct pm_shrx rx[PM_MON_MAX_RINGS]; /* ring i watches rings i */
 };
 
@@ -413,6 +422,17 @@ int pm_vale_delif(const char *name);
 int pm_vale_attach(const char *name, struct nmreq_vale_attach *req);
 int pm_vale_detach(const char *name, struct nmreq_vale_detach *req);
 int pm_vale_list(char *name, struct nmreq_vale_list *req);
+/*
+ * Pipes of a VALE port valeX:Y live in switch X's region.  get gives that
+ * region (the switch made if new) and the registry, both referenced, and
+ * counts the caller as one holder of the switch; hold adds @delta holders
+ * (a pipe that lives in @mem is one, so that the switch outlives the
+ * process that made it); the last one out frees the switch's slot.
+ */
+int pm_vale_switch_get(const char *port, struct pm_region **registry,
+		       struct pm_region **mem);
+void pm_vale_switch_hold(struct pm_region *registry,
+			 const struct pm_region *mem, int delta);
 /* "valeX:Y" for a NEWIF port Y attached to switch X; false otherwise. */
 bool pm_vale_newif_port(const char *name, char *out, size_t len);
 

@@ -318,7 +318,7 @@ static int bind_range(const struct pm_port *p, const struct pm_bind_req *req,
 			return -EINVAL;
 		}
 		/* as netmap: a direction with fewer rings binds its first,
-		 * one with none (a monitor's tx) binds none */
+		 * one with none binds none */
 		for (int d = 0; d < 2; d++) {
 			first[d] = req->ringid < p->nrings[d] ? req->ringid : 0;
 			last[d] = p->nrings[d] ? first[d] + 1 : 0;
@@ -579,7 +579,8 @@ int pm_file_socket(struct pm_file *f)
  */
 struct pm_file *pm_file_adopt(int fd)
 {
-	const struct pm_adapter_ops *kinds[] = {&pm_vale_ops, &pm_pipe_ops};
+	const struct pm_adapter_ops *kinds[] = {&pm_vale_ops, &pm_pipe_ops,
+						&pm_monitor_ops};
 	struct sockaddr_un sun = {0};
 	socklen_t len = sizeof(sun) - 1;
 	char name[NETMAP_REQ_IFNAMSIZ];
@@ -702,7 +703,7 @@ int pm_port_info(const char *name, struct nmreq_port_info_get *info)
 				      canonical_name(name, buf, sizeof(buf))};
 
 	name = req.name;
-	struct pm_port tmp = {0}, *p;
+	struct pm_port tmp = {.adopt_fd = -1}, *p;
 	int err = 0;
 
 	pthread_mutex_lock(&ports_lock);

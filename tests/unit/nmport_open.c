@@ -348,7 +348,6 @@ static const struct open_err open_errs[] = {
     {"netmap:nosuch0", ENXIO, ENXIO, "unknown interface"},
     {"netmap:lo-7", EINVAL, EINVAL, "no ring 7"},
     {"netmap:lo@2", EINVAL, ENOMEM, "no memory id 2 for lo"},
-    {"vale:p1{2", EOPNOTSUPP, EINVAL, "VALE pipe"},
     {"netmap:lo/z", EOPNOTSUPP, EINVAL, "zero-copy monitor"},
     {"netmap:lo/r", EOPNOTSUPP, EINVAL, "rx monitor"},
     {"netmap:lo@offset=64", EOPNOTSUPP, EINVAL, "offsets"},

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * scm -- netmap descriptors passed to an unrelated process by SCM_RIGHTS:
- * a VALE port and a pipe end.  The receiver (this program run again by
+ * a VALE port, pipe ends (of an interface, a VALE port and a name that
+ * is neither) and monitors.  The receiver (this program run again by
  * exec, so it inherits nothing) only mmaps and syncs, as netmap's
  * receivers do, and sleeps in poll until the frames come; the sender has
  * closed its copy by then.  An interface's descriptor fails clearly.
@@ -20,11 +21,13 @@ struct reg_info { /* what the receiver needs besides the descriptor */
 	uint64_t offset, memsize;
 };
 
-static int open_port(const char *name, struct nmreq_register *reg)
+static int open_port(const char *name, uint64_t flags,
+		     struct nmreq_register *reg)
 {
 	int fd = nmt_open();
 
 	nmt_reg_init(reg, NR_REG_ALL_NIC, 0);
+	reg->nr_flags = flags;
 	return nmt_register(fd, name, reg) == 0 ? fd : -1;
 }
 
@@ -63,11 +66,10 @@ static int recv_fd(int sock, struct reg_info *info)
 	return fd;
 }
 
-/* The receiver: mmap, then poll and sync until FRAMES frames arrived. */
-static int receiver(int sock)
+/* The receiver of @fd: mmap, then poll and sync until FRAMES arrived. */
+static int receive_on(int fd, struct reg_info info, int sock)
 {
-	struct reg_info info;
-	int fd = recv_fd(sock, &info), got = 0;
+	int got = 0;
 
 	if (fd < 0)
 		return 2;
@@ -92,6 +94,14 @@ static int receiver(int sock)
 		}
 	}
 	return 0;
+}
+
+static int receiver(int sock)
+{
+	struct reg_info info;
+	int fd = recv_fd(sock, &info);
+
+	return receive_on(fd, info, sock);
 }
 
 static void send_frames(int fd, const struct nmreq_register *reg)
@@ -130,16 +140,19 @@ static pid_t spawn(const char *mode, int sock)
 }
 
 /*
- * Passes @rx_name's descriptor to a new process and sends it FRAMES
- * frames through @tx_name.
+ * Passes @rx_name's descriptor (registered with @rx_flags: a monitor of
+ * @tx_name, say) to a new process and sends it FRAMES frames through
+ * @tx_name.
  */
-static void pass_and_send(const char *tx_name, const char *rx_name)
+static void pass_and_send_flags(const char *tx_name, const char *rx_name,
+				uint64_t rx_flags)
 {
 	struct nmreq_register treg, rreg;
 	int sv[2], status;
 	char ready;
 
-	int tx = open_port(tx_name, &treg), rx = open_port(rx_name, &rreg);
+	int tx = open_port(tx_name, 0, &treg);
+	int rx = open_port(rx_name, rx_flags, &rreg);
 	CHECK(tx >= 0 && rx >= 0, "open %s and %s", tx_name, rx_name);
 	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), "a socketpair");
 	pid_t pid = spawn("--receiver", sv[1]);
@@ -158,13 +171,58 @@ static void pass_and_send(const char *tx_name, const char *rx_name)
 	close(sv[0]);
 }
 
+static void pass_and_send(const char *tx_name, const char *rx_name)
+{
+	pass_and_send_flags(tx_name, rx_name, 0);
+}
+
+/*
+ * A monitor's descriptor inherited across exec (not close-on-exec): the
+ * new program finds it by its number alone.
+ */
+static void inherited_monitor(void)
+{
+	struct nmreq_register treg, rreg;
+	int sv[2], status;
+	char ready;
+
+	int tx = open_port("vale0:it", 0, &treg);
+	int rx = open_port("vale0:it", NR_MONITOR_TX, &rreg);
+	CHECK(tx >= 0 && rx >= 0, "open vale0:it and its /t monitor");
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), "a socketpair");
+	pid_t pid = fork();
+	if (pid == 0) {
+		char a[4][24];
+		snprintf(a[0], sizeof(a[0]), "%d", rx);
+		snprintf(a[1], sizeof(a[1]), "%llu",
+			 (unsigned long long)rreg.nr_offset);
+		snprintf(a[2], sizeof(a[2]), "%llu",
+			 (unsigned long long)rreg.nr_memsize);
+		snprintf(a[3], sizeof(a[3]), "%d", sv[1]);
+		execl("/proc/self/exe", "scm", "--inherited", a[0], a[1], a[2],
+		      a[3], NULL);
+		_exit(9);
+	}
+	close(sv[1]);
+	close(rx);
+	CHECK(read(sv[0], &ready, 1) == 1, "the new program mapped it");
+	usleep(100 * 1000);
+	send_frames(tx, &treg);
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "a monitor inherited across exec saw %d frames (status %d)",
+	      FRAMES, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	close(tx);
+	close(sv[0]);
+}
+
 /* An interface's descriptor cannot be used elsewhere: EOPNOTSUPP. */
 static void interface_refused(void)
 {
 	struct nmreq_register reg;
 	int sv[2], status;
 
-	int fd = open_port("lo", &reg);
+	int fd = open_port("lo", 0, &reg);
 	CHECK(fd >= 0, "open lo");
 	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), "a socketpair");
 	pid_t pid = spawn("--interface", sv[1]);
@@ -182,6 +240,11 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--receiver") == 0)
 		return receiver(atoi(argv[2]));
+	if (argc == 6 && strcmp(argv[1], "--inherited") == 0) {
+		struct reg_info info = {strtoull(argv[3], NULL, 0),
+					strtoull(argv[4], NULL, 0)};
+		return receive_on(atoi(argv[2]), info, atoi(argv[5]));
+	}
 	if (argc == 3 && strcmp(argv[1], "--interface") == 0) {
 		struct reg_info info;
 		int fd = recv_fd(atoi(argv[2]), &info);
@@ -191,6 +254,13 @@ int main(int argc, char **argv)
 	}
 	pass_and_send("vale0:tx", "vale0:rx");
 	pass_and_send("lo{4", "lo}4");
+	pass_and_send("vale0:tx{4", "vale0:tx}4"); /* a VALE port's pipe */
+	pass_and_send("pmscm{4", "pmscm}4");	   /* an anonymous parent's */
+	/* monitors, of what the sender sends: a VALE port's, a pipe end's */
+	pass_and_send_flags("vale0:mt", "vale0:mt", NR_MONITOR_TX);
+	pass_and_send_flags("pmscm{5", "pmscm{5", NR_MONITOR_TX);
+	pass_and_send_flags("vale0:mz", "vale0:mz", NR_ZCOPY_MON);
+	inherited_monitor();
 	interface_refused();
 	printf("scm: all checks passed\n");
 	return 0;
