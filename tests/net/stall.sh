@@ -12,8 +12,8 @@ arrived() { # PID IF
 
 # Waits up to SECONDS until IF has received at least N frames.
 wait_arrived() { # PID IF N SECONDS
-	local i
-	for i in $(seq $(($4 * 100))); do
+	local _
+	for _ in $(seq $(($4 * 100))); do
 		[ "$(arrived "$1" "$2")" -ge "$3" ] && return 0
 		sleep 0.01
 	done
