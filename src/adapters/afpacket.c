@@ -2,12 +2,12 @@
 /*
  * The AF_PACKET adapter: a Linux interface's traffic through PACKET_MMAP.
  *
- * Each netmap rx ring has a TPACKET_V3 socket (several rings of one port are
+ * Each netmap rx ring has a TPACKET_V2 socket (several rings of one port are
  * one fanout group); each tx ring has a TPACKET_V2 TX_RING socket bound to
  * protocol 0, so it never receives, with PACKET_QDISC_BYPASS.  Frames are
- * copied between the kernel's rings and netmap buffers: an rxsync drains
- * retired blocks into free slots, a txsync fills TX_RING frames and kicks
- * the kernel once per batch.
+ * copied between the kernel's rings and netmap buffers: an rxsync takes
+ * the frames the kernel handed over into free slots, a txsync fills
+ * TX_RING frames and kicks the kernel once per batch.
  */
 #include "host.h"
 #include "wire.h"
