@@ -2,12 +2,12 @@
 /*
  * The AF_PACKET adapter: a Linux interface's traffic through PACKET_MMAP.
  *
- * Each netmap rx ring has a TPACKET_V3 socket (several rings of one port are
+ * Each netmap rx ring has a TPACKET_V2 socket (several rings of one port are
  * one fanout group); each tx ring has a TPACKET_V2 TX_RING socket bound to
  * protocol 0, so it never receives, with PACKET_QDISC_BYPASS.  Frames are
- * copied between the kernel's rings and netmap buffers: an rxsync drains
- * retired blocks into free slots, a txsync fills TX_RING frames and kicks
- * the kernel once per batch.
+ * copied between the kernel's rings and netmap buffers: an rxsync takes
+ * the frames the kernel handed over into free slots, a txsync fills
+ * TX_RING frames and kicks the kernel once per batch.
  */
 #include "host.h"
 #include "wire.h"
@@ -25,10 +25,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define RX_BLOCK_SIZE  (1u << 18) /* holds a 64 KiB GRO frame */
-#define RX_RING_FRAMES 2048	  /* full-size frames the kernel's ring holds */
-#define RX_FRAME_SIZE  2048	  /* V3 ignores it but checks it */
-#define RX_RETIRE_MS   1	  /* a partly filled block waits this long */
+/*
+ * Receive: a TPACKET_V2 ring per rx ring, so that each frame is handed over
+ * (and poll wakes) as it arrives.  Ring frames are sized for the MTU, up
+ * to RX_FRAME_MAX; longer frames (GRO/GSO merges, jumbo frames) wait whole
+ * in the socket's queue, up to RX_QUEUE_BYTES (doubled by the kernel).
+ */
+#define RX_FRAMES      32768  /* per ring: 200 ms at 100 kpps, with room */
+#define RX_PORT_FRAMES 262144 /* a port of many rings shares these */
+#define RX_MIN_FRAMES  64
+#define RX_MAX_FRAMES  (1u << 21)
+#define RX_MAC_OFS     66 /* where the kernel puts an Ethernet header */
+#define RX_FRAME_MAX   2048
+#define RX_BLOCK_SIZE  (1u << 16)
+#define RX_QUEUE_BYTES (8 << 20)
+#define RX_BIG_MAX     (NETMAP_MAX_FRAGS * 2048) /* what a chain carries */
 #define TX_RING_BYTES  (4u << 20)
 #define TX_DATA_OFS    (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
 #define ETH_HLEN_VLAN  (ETH_HLEN + 4)
@@ -36,10 +47,11 @@
 struct afp_rx {
 	int fd;
 	uint8_t *map;
-	uint32_t nblocks;
-	uint32_t block;		       /* the block being drained */
-	uint32_t pkts_left;	       /* in it; 0: not started */
-	struct tpacket3_hdr *pkt;      /* next frame in it */
+	size_t map_size;
+	uint32_t frame_size, per_block, nframes;
+	uint32_t pos;		       /* the next frame to take */
+	struct tpacket2_hdr *frame;    /* its header */
+	uint8_t *big;		       /* a frame from the socket's queue */
 	_Atomic uint64_t kernel_drops; /* PACKET_STATISTICS, accumulated */
 };
 
@@ -182,27 +194,52 @@ static int filter_wire(int fd)
 
 /* ---- receive ------------------------------------------------------------ */
 
-/* Blocks for RX_RING_FRAMES frames of the MTU, 8 to 16 MiB. */
-static uint32_t rx_blocks(unsigned mtu)
+/*
+ * Frames of the kernel's ring for one rx ring: PKTMAP_RX_FRAMES, or a
+ * default that holds 200 ms at 100 kpps on each ring of a port of up to 8
+ * rings and shares RX_PORT_FRAMES among the rings of a larger one.
+ */
+static uint32_t rx_frames(uint32_t nrings)
 {
-	uint64_t bytes = (uint64_t)RX_RING_FRAMES * (mtu + 64);
-	uint64_t n = (bytes + RX_BLOCK_SIZE - 1) / RX_BLOCK_SIZE;
+	const char *s = getenv("PKTMAP_RX_FRAMES");
+	char *end;
+	unsigned long n;
 
-	return n < 32 ? 32 : n > 64 ? 64 : (uint32_t)n;
+	if (s) {
+		n = strtoul(s, &end, 0);
+		if (*s && !*end && n >= RX_MIN_FRAMES && n <= RX_MAX_FRAMES)
+			return (uint32_t)n;
+		pm_log("PKTMAP_RX_FRAMES=%s: not %u to %u, using the default",
+		       s, RX_MIN_FRAMES, RX_MAX_FRAMES);
+	}
+	n = RX_PORT_FRAMES / nrings;
+	return n > RX_FRAMES ? RX_FRAMES : n < 4096 ? 4096 : (uint32_t)n;
+}
+
+/* A ring frame holds an MTU-sized frame and its VLAN tag, within 2 KiB. */
+static uint32_t rx_frame_size(unsigned mtu)
+{
+	uint32_t size = (RX_MAC_OFS + mtu + ETH_HLEN_VLAN + 15) & ~15u;
+
+	return mtu >= RX_FRAME_MAX || size > RX_FRAME_MAX ? RX_FRAME_MAX : size;
 }
 
 static int rx_open(struct afp_rx *a, const char *ifname, int ifindex,
-		   unsigned mtu, int *group, bool fanout)
+		   unsigned mtu, uint32_t frames, int *group, bool fanout)
 {
-	int version = TPACKET_V3, one = 1, err;
-	struct tpacket_req3 req = {
-	    .tp_block_size = RX_BLOCK_SIZE,
-	    .tp_frame_size = RX_FRAME_SIZE,
-	    .tp_retire_blk_tov = RX_RETIRE_MS,
-	};
+	int version = TPACKET_V2, one = 1, qbytes = RX_QUEUE_BYTES, err;
+	struct tpacket_req req;
 
-	a->nblocks = req.tp_block_nr = rx_blocks(mtu);
-	req.tp_frame_nr = RX_BLOCK_SIZE / RX_FRAME_SIZE * a->nblocks;
+	a->frame_size = rx_frame_size(mtu);
+	a->per_block = RX_BLOCK_SIZE / a->frame_size;
+	req = (struct tpacket_req){
+	    .tp_block_size = RX_BLOCK_SIZE,
+	    .tp_block_nr = (frames + a->per_block - 1) / a->per_block,
+	    .tp_frame_size = a->frame_size,
+	};
+	req.tp_frame_nr = req.tp_block_nr * a->per_block;
+	a->nframes = req.tp_frame_nr;
+	a->map_size = (size_t)RX_BLOCK_SIZE * req.tp_block_nr;
 
 	a->fd = packet_socket(ifname);
 	if (a->fd < 0)
@@ -212,17 +249,28 @@ static int rx_open(struct afp_rx *a, const char *ifname, int ifindex,
 	if (!err) /* netmap's rx rings carry what arrives, not what leaves */
 		err = setopt(a->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
 			     sizeof(one));
+	if (!err) /* a frame longer than a ring frame waits in the queue */
+		err = setopt(a->fd, SOL_PACKET, PACKET_COPY_THRESH, &one,
+			     sizeof(one));
+	/* as much queue as allowed: RCVBUFFORCE needs CAP_NET_ADMIN */
+	if (!err && setopt(a->fd, SOL_SOCKET, SO_RCVBUFFORCE, &qbytes,
+			   sizeof(qbytes)) < 0)
+		setopt(a->fd, SOL_SOCKET, SO_RCVBUF, &qbytes, sizeof(qbytes));
 	if (!err)
 		err = setopt(a->fd, SOL_PACKET, PACKET_RX_RING, &req,
 			     sizeof(req));
 	if (err)
 		return err;
-	a->map = mmap(NULL, (size_t)RX_BLOCK_SIZE * a->nblocks,
-		      PROT_READ | PROT_WRITE, MAP_SHARED, a->fd, 0);
+	a->map = mmap(NULL, a->map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      a->fd, 0);
 	if (a->map == MAP_FAILED) {
 		a->map = NULL;
 		return -errno;
 	}
+	a->big = malloc(RX_BIG_MAX);
+	if (!a->big)
+		return -ENOMEM;
+	a->frame = (struct tpacket2_hdr *)a->map;
 	err = filter_nothing(a->fd);
 	if (!err)
 		err = bind_to(a->fd, ifindex, ETH_P_ALL);
@@ -231,57 +279,69 @@ static int rx_open(struct afp_rx *a, const char *ifname, int ifindex,
 	return err ? err : filter_wire(a->fd);
 }
 
-static struct tpacket_block_desc *rx_block(const struct afp_rx *a, uint32_t i)
+/* Hands the current frame back to the kernel and moves to the next. */
+static void rx_release(struct afp_rx *a)
 {
-	return (struct tpacket_block_desc *)(a->map +
-					     (size_t)i * RX_BLOCK_SIZE);
-}
-
-static void rx_release_block(struct afp_rx *a)
-{
-	__atomic_store_n(&rx_block(a, a->block)->hdr.bh1.block_status,
-			 TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-	a->block = (a->block + 1) % a->nblocks;
-	a->pkt = NULL;
-}
-
-/* Starts the next retired block; false if the kernel has not given one. */
-static bool rx_next_block(struct afp_rx *a)
-{
-	struct tpacket_block_desc *b = rx_block(a, a->block);
-
-	if (!(__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) &
-	      TP_STATUS_USER))
-		return false;
-	a->pkts_left = b->hdr.bh1.num_pkts;
-	a->pkt = (struct tpacket3_hdr *)((uint8_t *)b +
-					 b->hdr.bh1.offset_to_first_pkt);
-	if (a->pkts_left == 0)
-		rx_release_block(a);
-	return true;
+	__atomic_store_n(&a->frame->tp_status, TP_STATUS_KERNEL,
+			 __ATOMIC_RELEASE);
+	if (++a->pos == a->nframes) {
+		a->pos = 0;
+		a->frame = (struct tpacket2_hdr *)a->map;
+	} else if (a->pos % a->per_block ==
+		   0) { /* frames skip a block's tail */
+		a->frame = (struct tpacket2_hdr *)(a->map + (size_t)a->pos /
+								a->per_block *
+								RX_BLOCK_SIZE);
+	} else {
+		a->frame = (struct tpacket2_hdr *)((uint8_t *)a->frame +
+						   a->frame_size);
+	}
 }
 
 /* The frame as pieces, with the VLAN tag the kernel stripped put back. */
-static int frame_pieces(const struct tpacket3_hdr *h, struct pm_piece pc[3],
-			uint8_t tag[4])
+static int frame_pieces(const uint8_t *data, uint32_t len,
+			const struct tpacket2_hdr *h, uint32_t st,
+			struct pm_piece pc[3], uint8_t tag[4])
 {
-	const uint8_t *data = (const uint8_t *)h + h->tp_mac;
-
-	if (!(h->tp_status & TP_STATUS_VLAN_VALID) || h->tp_snaplen < 12) {
-		pc[0] = (struct pm_piece){data, h->tp_snaplen};
+	if (!(st & TP_STATUS_VLAN_VALID) || len < 12) {
+		pc[0] = (struct pm_piece){data, len};
 		return 1;
 	}
-	uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID)
-			    ? h->hv1.tp_vlan_tpid
-			    : ETH_P_8021Q;
+	uint16_t tpid =
+	    (st & TP_STATUS_VLAN_TPID_VALID) ? h->tp_vlan_tpid : ETH_P_8021Q;
 	tag[0] = (uint8_t)(tpid >> 8);
 	tag[1] = (uint8_t)tpid;
-	tag[2] = (uint8_t)(h->hv1.tp_vlan_tci >> 8);
-	tag[3] = (uint8_t)h->hv1.tp_vlan_tci;
+	tag[2] = (uint8_t)(h->tp_vlan_tci >> 8);
+	tag[3] = (uint8_t)h->tp_vlan_tci;
 	pc[0] = (struct pm_piece){data, 12};
 	pc[1] = (struct pm_piece){tag, 4};
-	pc[2] = (struct pm_piece){data + 12, h->tp_snaplen - 12};
+	pc[2] = (struct pm_piece){data + 12, len - 12};
 	return 3;
+}
+
+/*
+ * The bytes of the current frame, *len of them, and whether it was cut.
+ * The ring holds the first bytes of a frame longer than a ring frame; with
+ * TP_STATUS_COPY the whole frame is also in the socket's queue, in ring
+ * order (without it the queue was full: the frame stays cut).
+ */
+static const uint8_t *rx_bytes(struct afp_rx *a, const struct tpacket2_hdr *h,
+			       uint32_t st, uint32_t *len, bool *cut)
+{
+	uint32_t mac = h->tp_mac, snap = h->tp_snaplen;
+
+	if (unlikely(mac > a->frame_size || snap > a->frame_size - mac))
+		mac = snap = 0; /* not a frame the kernel writes */
+	*len = snap;
+	*cut = snap < h->tp_len;
+	if (likely(!(st & TP_STATUS_COPY)))
+		return (const uint8_t *)h + mac;
+	ssize_t n = recv(a->fd, a->big, RX_BIG_MAX, MSG_DONTWAIT | MSG_TRUNC);
+	if (n <= 0)
+		return (const uint8_t *)h + mac; /* the queue lost it */
+	*len = n > RX_BIG_MAX ? RX_BIG_MAX : (uint32_t)n;
+	*cut = n > RX_BIG_MAX;
+	return a->big;
 }
 
 static int afp_rxsync(struct pm_kring *k)
@@ -294,47 +354,51 @@ static int afp_rxsync(struct pm_kring *k)
 	uint32_t room = (stop + k->nslots - i) % k->nslots;
 	uint32_t max_frags =
 	    k->nslots - 1 < NETMAP_MAX_FRAGS ? k->nslots - 1 : NETMAP_MAX_FRAGS;
-	const struct tpacket3_hdr *last = NULL;
+	uint32_t sec = 0, nsec = 0;
+	bool got = false;
 
 	while (room > 0) {
-		if (!a->pkt && !rx_next_block(a))
+		struct tpacket2_hdr *h = a->frame;
+		uint32_t st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+		if (!(st & TP_STATUS_USER))
 			break;
-		if (!a->pkt)
-			continue; /* an empty block, released */
-		const struct tpacket3_hdr *h = a->pkt;
-		struct pm_piece pc[3];
-		uint8_t tag[4];
-		int np = frame_pieces(h, pc, tag);
-		uint32_t len = 0;
-		for (int n = 0; n < np; n++)
-			len += pc[n].len;
-		uint32_t need = len ? (len + k->buf_size - 1) / k->buf_size : 1;
-		if (need > max_frags) {
+		/* slots from the length the kernel saw, before taking it */
+		uint32_t want = h->tp_len + (st & TP_STATUS_VLAN_VALID ? 4 : 0);
+		uint32_t need =
+		    want ? (want + k->buf_size - 1) / k->buf_size : 1;
+		if (need > max_frags)
 			need = max_frags;
-			k->truncated++;
-		} else if (h->tp_snaplen < h->tp_len) {
-			k->truncated++;
-		}
 		if (need > room)
 			break; /* the frame waits for the application */
-		pm_scatter(k, i, pc, np, need);
+		struct pm_piece pc[3];
+		uint8_t tag[4];
+		uint32_t len;
+		bool cut;
+		const uint8_t *data = rx_bytes(a, h, st, &len, &cut);
+		int np = frame_pieces(data, len, h, st, pc, tag);
+		len += np == 3 ? 4 : 0;
+		uint32_t used = len ? (len + k->buf_size - 1) / k->buf_size : 1;
+		if (used > need || cut) {
+			used = used > need ? need : used;
+			k->truncated++;
+		}
+		pm_scatter(k, i, pc, np, used);
 		/* a virtual wire (veth) hands over what the peer left undone */
-		if ((h->tp_status & TP_STATUS_CSUMNOTREADY) && need == 1)
+		if ((st & TP_STATUS_CSUMNOTREADY) && used == 1)
 			pm_wire_finish_csum(
 			    (uint8_t *)pm_slot_buf(k, &k->ring->slot[i]), len);
-		i = (i + need) % k->nslots;
-		room -= need;
+		i = (i + used) % k->nslots;
+		room -= used;
 		k->packets++;
 		k->bytes += len;
-		last = h;
-		a->pkt = (struct tpacket3_hdr *)((uint8_t *)a->pkt +
-						 h->tp_next_offset);
-		if (--a->pkts_left == 0)
-			rx_release_block(a);
+		sec = h->tp_sec;
+		nsec = h->tp_nsec;
+		got = true;
+		rx_release(a);
 	}
-	if (last && (k->ring->flags & NR_TIMESTAMP)) {
-		k->ring->ts.tv_sec = last->tp_sec;
-		k->ring->ts.tv_usec = last->tp_nsec / 1000;
+	if (got && (k->ring->flags & NR_TIMESTAMP)) {
+		k->ring->ts.tv_sec = sec;
+		k->ring->ts.tv_usec = nsec / 1000;
 	}
 	k->hwtail = i;
 	return 0;
@@ -343,7 +407,7 @@ static int afp_rxsync(struct pm_kring *k)
 static uint64_t afp_drops(struct pm_kring *k)
 {
 	struct afp_rx *a = k->priv;
-	struct tpacket_stats_v3 st;
+	struct tpacket_stats st;
 	socklen_t len = sizeof(st);
 
 	if (k->dir != PM_RX)
@@ -554,8 +618,8 @@ static void afp_detach(struct pm_port *p)
 	pm_host_reattach(ap->host);
 	for (uint32_t i = 0; ap->rx && i < p->nrings[PM_RX]; i++) {
 		if (ap->rx[i].map)
-			munmap(ap->rx[i].map,
-			       (size_t)RX_BLOCK_SIZE * ap->rx[i].nblocks);
+			munmap(ap->rx[i].map, ap->rx[i].map_size);
+		free(ap->rx[i].big);
 		if (ap->rx[i].fd >= 0)
 			pm_libc.close(ap->rx[i].fd);
 	}
@@ -589,11 +653,12 @@ static bool want_detach(void)
 
 static int open_sockets(struct pm_port *p, struct afp_port *ap, unsigned mtu)
 {
+	uint32_t frames = rx_frames(p->nrings[PM_RX]);
 	int group = -1, err;
 
 	for (uint32_t i = 0; i < p->nrings[PM_RX]; i++) {
-		err = rx_open(&ap->rx[i], p->name, ap->ifindex, mtu, &group,
-			      p->nrings[PM_RX] > 1);
+		err = rx_open(&ap->rx[i], p->name, ap->ifindex, mtu, frames,
+			      &group, p->nrings[PM_RX] > 1);
 		if (err)
 			return err;
 		set_wait(&p->rings[PM_RX][i], &ap->rx[i], ap->rx[i].fd, POLLIN);
