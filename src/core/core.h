@@ -343,6 +343,9 @@ extern const struct pm_adapter_ops pm_afpacket_ops;
 extern const struct pm_adapter_ops pm_pipe_ops;
 extern const struct pm_adapter_ops pm_vale_ops;
 extern const struct pm_adapter_ops pm_monitor_ops;
+extern const struct pm_adapter_ops pm_afxdp_ops;
+/* The adapter of interface ports, as PKTMAP_BACKEND asks (afxdp.c). */
+const struct pm_adapter_ops *pm_iface_ops(void);
 
 #define PM_MAX_RINGS 64
 #define PM_MIN_SLOTS 8

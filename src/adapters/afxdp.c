@@ -1,0 +1,825 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The AF_XDP adapter: a Linux interface's queues through XDP sockets, with
+ * the port's memory region as the UMEM, so that no frame is copied here.
+ *
+ * Ring pair i of a port is one XDP socket bound to the interface's queue i.
+ * The first socket registers the region's whole buffer pool as the UMEM;
+ * the others share it (XDP_SHARED_UMEM) with fill and completion rings of
+ * their own.  An rx slot is given the buffer the kernel wrote; a tx slot's
+ * buffer is what the kernel sends, and the slot goes back to the
+ * application only when the kernel says it is done with it.
+ *
+ * Frames reach the sockets through a small XDP program (redirect by rx
+ * queue to an XSKMAP, XDP_PASS for queues without a socket) attached as
+ * an XDP link whose only reference is a descriptor of this process: when
+ * the process exits, SIGKILL included, the kernel detaches it.
+ *
+ * PKTMAP_BACKEND picks the adapter of interface ports: afpacket (the
+ * default), afxdp (no fallback: a port that cannot have it fails) or auto
+ * (afxdp, else afpacket, said in the debug log).
+ */
+#include "host.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/if_xdp.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef AF_XDP
+#define AF_XDP 44
+#endif
+#ifndef SOL_XDP
+#define SOL_XDP 283
+#endif
+
+/*
+ * netmap puts a frame at the start of its buffer; the kernel puts an rx
+ * frame XDP_PACKET_HEADROOM bytes after the address it took from the fill
+ * ring (plus the UMEM's headroom, 0 here).  In aligned mode it rounds fill
+ * addresses down to a chunk, so data could never start at a netmap buffer.
+ * With unaligned chunks it takes addresses as they are: a fill address
+ * XDP_PACKET_HEADROOM before a buffer puts the frame at the buffer's start.
+ * The chunk is then that headroom (the previous buffer's last bytes, which
+ * the kernel does not write unless an XDP program grows the frame's head
+ * or adds metadata; ours does neither) and the buffer, so the largest
+ * frame is exactly a buffer.  Buffers 0 and 1 are never filled, so the
+ * first address is inside the UMEM.  Copy mode takes any such chunk;
+ * zero-copy needs the pages DMA-contiguous (an IOMMU may refuse them).
+ */
+#define HEADROOM 256 /* XDP_PACKET_HEADROOM */
+
+/*
+ * Frames the kernel can hold for an rx ring: a netmap ring's free slots
+ * are too few to ride out a busy machine's scheduling delays (1023 frames
+ * last 20 ms at 50,000 frames/s), so each ring also has spare buffers of
+ * the port in the kernel, up to this many in all (or twice its slots).
+ */
+#define RX_KERNEL_FRAMES 4096
+
+/* One of the socket's four rings, as this process maps it. */
+struct xq {
+	_Atomic uint32_t *prod, *cons, *flags;
+	void *desc;
+	uint32_t size, mask;
+	uint32_t pos; /* ours: the producer's or the consumer's index */
+	void *map;
+	size_t maplen;
+};
+
+struct xsk {
+	int fd;
+	struct xq rx, tx, fill, comp;
+	/* rx: the buffers of released slots [given, hwcur) are ours */
+	uint32_t given;
+	/* tx: slots [done, hwcur) are the kernel's until completed */
+	uint32_t done;
+	uint32_t *tx_slots; /* per tx descriptor: the slots it completes */
+	uint32_t comp_seq;  /* descriptors completed */
+	uint32_t max_len;   /* the largest frame the interface takes */
+	bool kick_pending;
+	_Atomic uint64_t drops; /* XDP_STATISTICS, as the kernel counts */
+};
+
+struct xdp_port {
+	int ifindex;
+	int map_fd, prog_fd, link_fd;
+	uint32_t nsocks;
+	bool zerocopy;
+	struct xsk *s;
+};
+
+/* ---- selection -----------------------------------------------------------
+ */
+
+enum backend { BACKEND_AFPACKET, BACKEND_AFXDP, BACKEND_AUTO };
+
+static enum backend backend(void)
+{
+	const char *s = getenv("PKTMAP_BACKEND");
+
+	if (!s || !*s || strcmp(s, "afpacket") == 0)
+		return BACKEND_AFPACKET;
+	if (strcmp(s, "afxdp") == 0)
+		return BACKEND_AFXDP;
+	if (strcmp(s, "auto") == 0)
+		return BACKEND_AUTO;
+	pm_log("PKTMAP_BACKEND=%s unknown, using afpacket", s);
+	return BACKEND_AFPACKET;
+}
+
+const struct pm_adapter_ops *pm_iface_ops(void)
+{
+	return backend() == BACKEND_AFPACKET ? &pm_afpacket_ops : &pm_afxdp_ops;
+}
+
+/* ---- rings ---------------------------------------------------------------
+ */
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+	uint32_t p = 1;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+static int xq_map(struct xq *q, int fd, const struct xdp_ring_offset *o,
+		  uint64_t pgoff, uint32_t size, size_t desc_size)
+{
+	q->maplen = o->desc + size * desc_size;
+	q->map = mmap(NULL, q->maplen, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_POPULATE, fd, (off_t)pgoff);
+	if (q->map == MAP_FAILED) {
+		q->map = NULL;
+		return -errno;
+	}
+	q->prod = (_Atomic uint32_t *)((char *)q->map + o->producer);
+	q->cons = (_Atomic uint32_t *)((char *)q->map + o->consumer);
+	q->flags = (_Atomic uint32_t *)((char *)q->map + o->flags);
+	q->desc = (char *)q->map + o->desc;
+	q->size = size;
+	q->mask = size - 1;
+	q->pos = 0;
+	return 0;
+}
+
+static void xq_unmap(struct xq *q)
+{
+	if (q->map)
+		munmap(q->map, q->maplen);
+	q->map = NULL;
+}
+
+/* Entries a producer may still write. */
+static uint32_t xq_room(const struct xq *q)
+{
+	return q->size -
+	       (q->pos - atomic_load_explicit(q->cons, memory_order_acquire));
+}
+
+static void xq_publish(struct xq *q)
+{
+	atomic_store_explicit(q->prod, q->pos, memory_order_release);
+}
+
+/* Entries a consumer may read. */
+static uint32_t xq_ready(const struct xq *q)
+{
+	return atomic_load_explicit(q->prod, memory_order_acquire) - q->pos;
+}
+
+static void xq_release(struct xq *q)
+{
+	atomic_store_explicit(q->cons, q->pos, memory_order_release);
+}
+
+static bool xq_needs_wakeup(const struct xq *q)
+{
+	return atomic_load_explicit(q->flags, memory_order_relaxed) &
+	       XDP_RING_NEED_WAKEUP;
+}
+
+/* ---- the XDP program -------------------------------------------------------
+ */
+
+#define INSN(c, d, s, o, i)                                                    \
+	((struct bpf_insn){.code = (c),                                        \
+			   .dst_reg = (d),                                     \
+			   .src_reg = (s),                                     \
+			   .off = (o),                                         \
+			   .imm = (i)})
+
+/*
+ * Each frame to the socket of its rx queue; a queue without one (or a
+ * frame the socket cannot take) passes to the stack: redirect_map's flags
+ * give the action when the lookup fails.
+ */
+static int load_program(int map_fd)
+{
+	const struct bpf_insn prog[] = {
+	    INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_1, 0,
+		 0), /* the offset is patched below */
+	    INSN(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0,
+		 map_fd),
+	    INSN(0, 0, 0, 0, 0),
+	    INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, XDP_PASS),
+	    INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_redirect_map),
+	    INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	struct bpf_insn code[sizeof(prog) / sizeof(prog[0])];
+
+	memcpy(code, prog, sizeof(prog));
+	code[0].off = (int16_t)offsetof(struct xdp_md, rx_queue_index);
+	return bpf_prog_load(BPF_PROG_TYPE_XDP, "pktmap_xsk", "Dual BSD/GPL",
+			     code, sizeof(code) / sizeof(code[0]), NULL);
+}
+
+/*
+ * Native XDP first, the generic hook where the driver has none.  A link
+ * fails with EBUSY while another program is attached: netmap's NIC mode
+ * takes the whole interface, and so does this.
+ */
+static int attach_program(struct pm_port *p, struct xdp_port *xp)
+{
+	static const struct {
+		uint32_t flags;
+		const char *name;
+	} modes[] = {{XDP_FLAGS_DRV_MODE, "native"},
+		     {XDP_FLAGS_SKB_MODE, "generic"}};
+	int err = -EOPNOTSUPP;
+
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		LIBBPF_OPTS(bpf_link_create_opts, opts,
+			    .flags = modes[m].flags);
+		xp->link_fd =
+		    bpf_link_create(xp->prog_fd, xp->ifindex, BPF_XDP, &opts);
+		if (xp->link_fd >= 0) {
+			pm_log("%s: XDP program attached (%s)", p->name,
+			       modes[m].name);
+			return 0;
+		}
+		err = -errno;
+		if (err == -EBUSY || err == -EEXIST) {
+			uint32_t id = 0;
+			bpf_xdp_query_id(xp->ifindex, 0, &id);
+			pm_log("%s: an XDP program (id %u) is already "
+			       "attached: afxdp needs the interface's XDP hook",
+			       p->name, id);
+			return -EBUSY;
+		}
+		if (err == -EPERM || err == -EACCES) {
+			pm_log("%s: attaching XDP needs CAP_NET_ADMIN",
+			       p->name);
+			return err;
+		}
+		pm_log("%s: %s XDP: %s", p->name, modes[m].name,
+		       strerror(-err));
+	}
+	if (err == -EINVAL)
+		pm_log("%s: XDP links need Linux 5.9 or later", p->name);
+	return err;
+}
+
+static int setup_program(struct pm_port *p, struct xdp_port *xp)
+{
+	xp->map_fd =
+	    bpf_map_create(BPF_MAP_TYPE_XSKMAP, "pktmap_xsks", sizeof(uint32_t),
+			   sizeof(uint32_t), xp->nsocks, NULL);
+	if (xp->map_fd < 0) {
+		int err = -errno;
+		pm_log("%s: XSKMAP: %s%s", p->name, strerror(-err),
+		       err == -EPERM ? " (BPF needs CAP_BPF or CAP_SYS_ADMIN)"
+		       : err == -EINVAL
+			   ? " (kernel without AF_XDP: CONFIG_XDP_SOCKETS)"
+			   : "");
+		return err;
+	}
+	xp->prog_fd = load_program(xp->map_fd);
+	if (xp->prog_fd < 0) {
+		int err = -errno;
+		pm_log("%s: XDP program: %s", p->name, strerror(-err));
+		return err;
+	}
+	for (uint32_t i = 0; i < xp->nsocks; i++) {
+		if (bpf_map_update_elem(xp->map_fd, &i, &xp->s[i].fd, 0) < 0) {
+			int err = -errno;
+			pm_log("%s: XSKMAP entry %u: %s", p->name, i,
+			       strerror(-err));
+			return err;
+		}
+	}
+	return attach_program(p, xp);
+}
+
+/* ---- sockets ---------------------------------------------------------------
+ */
+
+static int setopt(int fd, int name, const void *v, socklen_t len)
+{
+	return setsockopt(fd, SOL_XDP, name, v, len) < 0 ? -errno : 0;
+}
+
+/* The region's buffer pool as the UMEM, on the first socket. */
+static int register_umem(struct pm_port *p, int fd)
+{
+	struct pm_region *r = p->mem;
+	struct xdp_umem_reg reg = {
+	    .addr = (uint64_t)(uintptr_t)((char *)r->base + r->buf_ofs),
+	    .len = (uint64_t)r->buf_size * r->buf_total,
+	    .chunk_size = r->buf_size + HEADROOM,
+	    .headroom = 0,
+	    .flags = XDP_UMEM_UNALIGNED_CHUNK_FLAG,
+	};
+	int err = setopt(fd, XDP_UMEM_REG, &reg, sizeof(reg));
+
+	if (err)
+		pm_log("%s: UMEM of %llu bytes: %s%s", p->name,
+		       (unsigned long long)reg.len, strerror(-err),
+		       err == -EINVAL ? " (unaligned chunks need Linux 5.4)"
+		       : err == -ENOMEM || err == -ENOBUFS
+			   ? " (RLIMIT_MEMLOCK, or CAP_IPC_LOCK)"
+			   : "");
+	return err;
+}
+
+static int open_socket(struct pm_port *p, struct xdp_port *xp, uint32_t i)
+{
+	struct xsk *s = &xp->s[i];
+	bool rx = i < p->nrings[PM_RX], tx = i < p->nrings[PM_TX];
+	uint32_t rsz = pow2_at_least(2 * p->nslots[PM_RX]);
+
+	if (rsz < RX_KERNEL_FRAMES)
+		rsz = RX_KERNEL_FRAMES;
+	uint32_t tsz = pow2_at_least(p->nslots[PM_TX]);
+	struct xdp_mmap_offsets off;
+	socklen_t olen = sizeof(off);
+	int err;
+
+	s->fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (s->fd < 0) {
+		err = -errno;
+		pm_log("%s: AF_XDP socket: %s%s", p->name, strerror(-err),
+		       err == -EPERM || err == -EACCES ? " (needs CAP_NET_RAW)"
+		       : err == -EAFNOSUPPORT
+			   ? " (kernel without CONFIG_XDP_SOCKETS)"
+			   : "");
+		return err;
+	}
+	if (i == 0 && (err = register_umem(p, s->fd)))
+		return err;
+	/* every socket its own fill and completion rings: queues differ */
+	err = setopt(s->fd, XDP_UMEM_FILL_RING, &rsz, sizeof(rsz));
+	if (!err)
+		err =
+		    setopt(s->fd, XDP_UMEM_COMPLETION_RING, &tsz, sizeof(tsz));
+	if (!err && rx)
+		err = setopt(s->fd, XDP_RX_RING, &rsz, sizeof(rsz));
+	if (!err && tx)
+		err = setopt(s->fd, XDP_TX_RING, &tsz, sizeof(tsz));
+	if (!err && getsockopt(s->fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &olen))
+		err = -errno;
+	if (!err)
+		err = xq_map(&s->fill, s->fd, &off.fr, XDP_UMEM_PGOFF_FILL_RING,
+			     rsz, sizeof(uint64_t));
+	if (!err)
+		err = xq_map(&s->comp, s->fd, &off.cr,
+			     XDP_UMEM_PGOFF_COMPLETION_RING, tsz,
+			     sizeof(uint64_t));
+	if (!err && rx)
+		err = xq_map(&s->rx, s->fd, &off.rx, XDP_PGOFF_RX_RING, rsz,
+			     sizeof(struct xdp_desc));
+	if (!err && tx)
+		err = xq_map(&s->tx, s->fd, &off.tx, XDP_PGOFF_TX_RING, tsz,
+			     sizeof(struct xdp_desc));
+	if (!err && tx && !(s->tx_slots = calloc(tsz, sizeof(uint32_t))))
+		err = -ENOMEM;
+	if (err) {
+		pm_log("%s: XDP socket %u: %s", p->name, i, strerror(-err));
+		return err;
+	}
+
+	struct sockaddr_xdp sxdp = {
+	    .sxdp_family = AF_XDP,
+	    .sxdp_ifindex = (uint32_t)xp->ifindex,
+	    .sxdp_queue_id = i,
+	};
+	if (i == 0) {
+		sxdp.sxdp_flags = XDP_USE_NEED_WAKEUP;
+	} else {
+		sxdp.sxdp_flags = XDP_SHARED_UMEM;
+		sxdp.sxdp_shared_umem_fd = (uint32_t)xp->s[0].fd;
+	}
+	if (bind(s->fd, (struct sockaddr *)&sxdp, sizeof(sxdp)) < 0) {
+		err = -errno;
+		pm_log("%s: binding an XDP socket to queue %u: %s%s", p->name,
+		       i, strerror(-err),
+		       err == -EINVAL  ? " (no such queue, or an XDP socket "
+					 "has it already)"
+		       : err == -EBUSY ? " (the queue has an XDP socket)"
+		       : err == -EOPNOTSUPP ? " (the driver supports no AF_XDP)"
+					    : "");
+		return err;
+	}
+	return 0;
+}
+
+/* The kernel's mode for the port: zero-copy or copy. */
+static bool is_zerocopy(int fd)
+{
+	struct xdp_options o = {0};
+	socklen_t len = sizeof(o);
+
+	return getsockopt(fd, SOL_XDP, XDP_OPTIONS, &o, &len) == 0 &&
+	       (o.flags & XDP_OPTIONS_ZEROCOPY);
+}
+
+/* ---- receive ---------------------------------------------------------------
+ */
+
+static uint64_t fill_addr(const struct pm_kring *k, uint32_t idx)
+{
+	return (uint64_t)idx * k->buf_size - HEADROOM;
+}
+
+/*
+ * Hands the kernel the buffers of the slots the application released,
+ * [given, hwcur).  The core checked their indexes; each is read once more
+ * and checked again, since the application may write them meanwhile.
+ */
+static void rx_fill(struct pm_kring *k, struct xsk *s)
+{
+	uint64_t *ring = s->fill.desc;
+	uint32_t n = 0;
+
+	for (; s->given != k->hwcur; s->given = pm_next(k, s->given), n++) {
+		uint32_t idx =
+		    *(volatile uint32_t *)&k->ring->slot[s->given].buf_idx;
+		if (unlikely(!pm_buf_ok(k, idx))) {
+			k->scatter_bad = true; /* the core reinitialises */
+			break;
+		}
+		/* never full: the kernel holds at most fill.size buffers */
+		ring[s->fill.pos++ & s->fill.mask] = fill_addr(k, idx);
+	}
+	if (n)
+		xq_publish(&s->fill);
+	if (xq_needs_wakeup(&s->fill))
+		recvfrom(s->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+}
+
+/*
+ * Each received frame goes to the next free slot with its buffer: a free
+ * slot's own index is stale (its buffer went to the kernel when the
+ * application released it), so the kernel may return buffers in any order.
+ */
+/*
+ * The kernel's first buffers: those of the free slots, [hwtail, hwcur - 1),
+ * and spare ones of the port (freed with its other buffers), enough to
+ * fill the fill ring.
+ */
+static int rx_prime(struct pm_port *p, struct pm_kring *k, struct xsk *s)
+{
+	uint32_t free_slots =
+	    (pm_prev(k, k->hwcur) + k->nslots - k->hwtail) % k->nslots;
+	uint32_t spare = s->fill.size - free_slots;
+	struct netmap_slot *tmp = calloc(spare, sizeof(*tmp));
+	uint64_t *ring = s->fill.desc;
+	int err;
+
+	if (!tmp)
+		return -ENOMEM;
+	err = pm_region_alloc_bufs(p->mem, tmp, spare, p->owner);
+	if (err < 0) {
+		free(tmp);
+		return err;
+	}
+	for (uint32_t i = k->hwtail; i != pm_prev(k, k->hwcur);
+	     i = pm_next(k, i))
+		ring[s->fill.pos++ & s->fill.mask] =
+		    fill_addr(k, k->ring->slot[i].buf_idx);
+	for (uint32_t i = 0; i < spare; i++)
+		ring[s->fill.pos++ & s->fill.mask] =
+		    fill_addr(k, tmp[i].buf_idx);
+	free(tmp);
+	xq_publish(&s->fill);
+	s->given = k->hwcur;
+	return 0;
+}
+
+static int xdp_rxsync(struct pm_kring *k)
+{
+	struct xsk *s = k->priv;
+	const struct xdp_desc *ring = s->rx.desc;
+	uint32_t n = xq_ready(&s->rx), got = 0, j = k->hwtail;
+	uint32_t room = (pm_prev(k, k->hwcur) + k->nslots - j) % k->nslots;
+
+	/* more frames than room wait in the kernel's rx ring */
+	for (; got < n && room > 0; got++) {
+		const struct xdp_desc *d = &ring[s->rx.pos++ & s->rx.mask];
+		uint64_t a = d->addr, len = d->len;
+		uint64_t data = (a & XSK_UNALIGNED_BUF_ADDR_MASK) +
+				(a >> XSK_UNALIGNED_BUF_OFFSET_SHIFT);
+		uint32_t idx = (uint32_t)(data / k->buf_size);
+		struct netmap_slot *slot = &k->ring->slot[j];
+
+		/*
+		 * The kernel writes where we said; a frame elsewhere (an XDP
+		 * program before ours moved its head) is dropped, its buffer
+		 * kept.
+		 */
+		if (unlikely(data % k->buf_size || !pm_buf_ok(k, idx) ||
+			     len > k->buf_size)) {
+			uint64_t fill =
+			    (a & XSK_UNALIGNED_BUF_ADDR_MASK) + HEADROOM;
+			pm_log("%s rx %u: frame at %#llx, %llu bytes, dropped",
+			       k->port->name, k->id, (unsigned long long)data,
+			       (unsigned long long)len);
+			k->errors++;
+			idx = (uint32_t)(fill / k->buf_size);
+			if (fill % k->buf_size || !pm_buf_ok(k, idx))
+				continue; /* never one of ours */
+			slot->buf_idx = idx;
+			slot->len = 0;
+			slot->flags = 0;
+			j = pm_next(k, j);
+			room--;
+			continue;
+		}
+		slot->buf_idx = idx;
+		slot->len = (uint16_t)len;
+		slot->flags = 0;
+		j = pm_next(k, j);
+		room--;
+		k->packets++;
+		k->bytes += len;
+	}
+	if (got)
+		xq_release(&s->rx);
+	k->hwtail = j;
+	rx_fill(k, s);
+	return 0;
+}
+
+/* ---- transmit --------------------------------------------------------------
+ */
+
+/* Completed descriptors give their slots back, in order. */
+static void tx_reap(struct pm_kring *k, struct xsk *s)
+{
+	uint32_t n = xq_ready(&s->comp);
+
+	for (uint32_t c = 0; c < n; c++) {
+		uint32_t slots = s->tx_slots[s->comp_seq++ & s->tx.mask];
+		while (slots--)
+			s->done = pm_next(k, s->done);
+	}
+	if (n) {
+		s->comp.pos += n;
+		xq_release(&s->comp);
+	}
+}
+
+static int tx_kick(struct pm_kring *k, struct xsk *s)
+{
+	/* copy mode sends a batch per call and says EAGAIN for the rest */
+	for (uint32_t tries = 0; tries <= k->nslots / 16 + 1; tries++) {
+		uint32_t before =
+		    atomic_load_explicit(s->tx.cons, memory_order_acquire);
+		if (sendto(s->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0) {
+			s->kick_pending = false;
+			return 0;
+		}
+		switch (errno) {
+		case EAGAIN:
+		case EBUSY:
+		case ENOBUFS:
+			if (atomic_load_explicit(
+				s->tx.cons, memory_order_acquire) != before &&
+			    xq_room(&s->tx) < s->tx.size)
+				continue; /* progress: more to send */
+			s->kick_pending = xq_room(&s->tx) < s->tx.size;
+			k->busy_syncs++;
+			return 0;
+		case ENXIO:
+		case ENODEV:
+		case ENETDOWN:
+			pm_log("%s: interface gone or down", k->port->name);
+			return -ENXIO;
+		default:
+			s->kick_pending = true;
+			return -errno;
+		}
+	}
+	s->kick_pending = true;
+	return 0;
+}
+
+/*
+ * A frame the socket cannot take is dropped; its slots complete with the
+ * last descriptor still in flight, or at once if there is none.
+ */
+static void tx_drop(struct pm_kring *k, struct xsk *s, uint32_t nslots)
+{
+	if (s->tx.pos != s->comp_seq)
+		s->tx_slots[(s->tx.pos - 1) & s->tx.mask] += nslots;
+	else
+		while (nslots--)
+			s->done = pm_next(k, s->done);
+	k->errors++;
+}
+
+static int xdp_txsync(struct pm_kring *k, uint32_t end)
+{
+	struct xsk *s = k->priv;
+	struct xdp_desc *ring = s->tx.desc;
+	uint32_t i = k->hwcur, room, queued = 0;
+
+	tx_reap(k, s);
+	room = xq_room(&s->tx);
+	while (i != end && room > 0) {
+		struct pm_slot_copy c = pm_slot_read(&k->ring->slot[i]);
+		uint32_t nslots = 1;
+
+		i = pm_next(k, i);
+		if (unlikely(c.flags & NS_MOREFRAG)) {
+			/* multi-buffer frames need XDP_USE_SG: not yet */
+			while ((c.flags & NS_MOREFRAG) && i != end) {
+				c = pm_slot_read(&k->ring->slot[i]);
+				i = pm_next(k, i);
+				nslots++;
+			}
+			pm_log("%s: a frame of %u slots dropped", k->port->name,
+			       nslots);
+			tx_drop(k, s, nslots);
+			continue;
+		}
+		if (unlikely(!pm_slot_ok(k, c) || c.len < ETH_HLEN ||
+			     c.len > s->max_len)) {
+			pm_log("%s: tx frame of %u bytes dropped",
+			       k->port->name, c.len);
+			tx_drop(k, s, 1);
+			continue;
+		}
+		ring[s->tx.pos & s->tx.mask] = (struct xdp_desc){
+		    .addr = (uint64_t)c.idx * k->buf_size, .len = c.len};
+		s->tx_slots[s->tx.pos & s->tx.mask] = 1;
+		s->tx.pos++;
+		room--;
+		queued++;
+		k->packets++;
+		k->bytes += c.len;
+	}
+	if (queued)
+		xq_publish(&s->tx);
+	k->hwcur = i;
+	int err = 0;
+	if ((queued || s->kick_pending) && xq_needs_wakeup(&s->tx))
+		err = tx_kick(k, s);
+	tx_reap(k, s);
+	k->hwtail = pm_prev(k, s->done);
+	return err;
+}
+
+static uint64_t xdp_drops(struct pm_kring *k)
+{
+	struct xsk *s = k->priv;
+	struct xdp_statistics st;
+	socklen_t len = sizeof(st);
+
+	if (k->dir != PM_RX || !s)
+		return 0;
+	/* the kernel's counters only grow: what it says is the total */
+	if (getsockopt(s->fd, SOL_XDP, XDP_STATISTICS, &st, &len) == 0)
+		atomic_store(&s->drops, st.rx_dropped + st.rx_ring_full);
+	return atomic_load(&s->drops);
+}
+
+/* ---- port ------------------------------------------------------------------
+ */
+
+static int xdp_configure(struct pm_port *p, const struct pm_bind_req *req)
+{
+	/* an interface's geometry is the same whatever moves its frames */
+	return pm_afpacket_ops.configure(p, req);
+}
+
+static void xdp_detach(struct pm_port *p)
+{
+	struct xdp_port *xp = p->priv;
+
+	if (!xp)
+		return;
+	/* the program first: no frame is redirected to a closing socket */
+	if (xp->link_fd >= 0)
+		pm_libc.close(xp->link_fd);
+	if (xp->prog_fd >= 0)
+		pm_libc.close(xp->prog_fd);
+	if (xp->map_fd >= 0)
+		pm_libc.close(xp->map_fd);
+	/* sockets sharing the UMEM before the one that registered it */
+	for (uint32_t i = xp->nsocks; i-- > 0;) {
+		struct xsk *s = &xp->s[i];
+		xq_unmap(&s->rx);
+		xq_unmap(&s->tx);
+		xq_unmap(&s->fill);
+		xq_unmap(&s->comp);
+		free(s->tx_slots);
+		if (s->fd >= 0)
+			pm_libc.close(s->fd);
+	}
+	free(xp->s);
+	free(xp);
+	p->priv = NULL;
+}
+
+static int read_mtu(const char *ifname, unsigned *mtu)
+{
+	char path[128];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", ifname);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%u", mtu) == 1;
+	fclose(f);
+	return ok ? 0 : -EIO;
+}
+
+static int attach_xdp(struct pm_port *p)
+{
+	struct xdp_port *xp = calloc(1, sizeof(*xp));
+	unsigned mtu;
+	int err;
+
+	if (!xp)
+		return -ENOMEM;
+	p->priv = xp;
+	xp->map_fd = xp->prog_fd = xp->link_fd = -1;
+	xp->ifindex = (int)if_nametoindex(p->name);
+	xp->nsocks = p->nrings[PM_RX] > p->nrings[PM_TX] ? p->nrings[PM_RX]
+							 : p->nrings[PM_TX];
+	xp->s = calloc(xp->nsocks, sizeof(*xp->s));
+	if (!xp->s)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < xp->nsocks; i++)
+		xp->s[i].fd = -1;
+	if (xp->ifindex == 0)
+		return -ENXIO;
+	err = read_mtu(p->name, &mtu);
+	if (err)
+		return err;
+	/* the host rings are AF_PACKET's for now */
+	p->host_err = -EOPNOTSUPP;
+	for (uint32_t i = 0; i < xp->nsocks; i++) {
+		err = open_socket(p, xp, i);
+		if (err)
+			return err;
+		xp->s[i].max_len = mtu + ETH_HLEN + 4;
+	}
+	xp->zerocopy = is_zerocopy(xp->s[0].fd);
+	err = setup_program(p, xp);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < p->nrings[PM_RX]; i++) {
+		struct pm_kring *k = &p->rings[PM_RX][i];
+		struct xsk *s = &xp->s[i];
+		k->priv = s;
+		k->wait_fd = s->fd;
+		k->wait_events = POLLIN;
+		err = rx_prime(p, k, s);
+		if (err)
+			return err;
+	}
+	for (uint32_t i = 0; i < p->nrings[PM_TX]; i++) {
+		struct pm_kring *k = &p->rings[PM_TX][i];
+		k->priv = &xp->s[i];
+		k->wait_fd = xp->s[i].fd;
+		k->wait_events = POLLOUT;
+		xp->s[i].done = k->hwcur;
+	}
+	pm_log("%s: %u XDP sockets, %s mode", p->name, xp->nsocks,
+	       xp->zerocopy ? "zero-copy" : "copy");
+	return 0;
+}
+
+static int xdp_attach(struct pm_port *p)
+{
+	int err = attach_xdp(p);
+
+	if (!err)
+		return 0;
+	pm_log("%s: afxdp: %s", p->name, strerror(-err));
+	xdp_detach(p);
+	if (backend() != BACKEND_AUTO)
+		return err;
+	pm_log("%s: PKTMAP_BACKEND=auto: afxdp unavailable, using afpacket",
+	       p->name);
+	p->host_err = 0;
+	p->ops = &pm_afpacket_ops;
+	return p->ops->attach(p);
+}
+
+/* The host rings are not ours: no sync reaches them (host_err). */
+const struct pm_adapter_ops pm_afxdp_ops = {
+    .name = "afxdp",
+    .configure = xdp_configure,
+    .attach = xdp_attach,
+    .detach = xdp_detach,
+    .txsync = xdp_txsync,
+    .rxsync = xdp_rxsync,
+    .drops = xdp_drops,
+};
