@@ -226,6 +226,20 @@ static int load_program(int map_fd)
 			     code, sizeof(code) / sizeof(code[0]), NULL);
 }
 
+/* The program on the interface's XDP hook, if any, said before we start. */
+static int hook_free(struct pm_port *p, int ifindex)
+{
+	uint32_t id = 0;
+
+	if (bpf_xdp_query_id(ifindex, 0, &id) == 0 && id != 0) {
+		pm_log("%s: an XDP program (id %u) is already attached: "
+		       "afxdp needs the interface's XDP hook",
+		       p->name, id);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 /*
  * Native XDP first, the generic hook where the driver has none.  A link
  * fails with EBUSY while another program is attached: netmap's NIC mode
@@ -251,14 +265,8 @@ static int attach_program(struct pm_port *p, struct xdp_port *xp)
 			return 0;
 		}
 		err = -errno;
-		if (err == -EBUSY || err == -EEXIST) {
-			uint32_t id = 0;
-			bpf_xdp_query_id(xp->ifindex, 0, &id);
-			pm_log("%s: an XDP program (id %u) is already "
-			       "attached: afxdp needs the interface's XDP hook",
-			       p->name, id);
-			return -EBUSY;
-		}
+		if (err == -EBUSY || err == -EEXIST)
+			return hook_free(p, xp->ifindex) ? -EBUSY : err;
 		if (err == -EPERM || err == -EACCES) {
 			pm_log("%s: attaching XDP needs CAP_NET_ADMIN",
 			       p->name);
@@ -764,6 +772,9 @@ static int attach_xdp(struct pm_port *p)
 		return err;
 	/* the host rings are AF_PACKET's for now */
 	p->host_err = -EOPNOTSUPP;
+	err = hook_free(p, xp->ifindex);
+	if (err)
+		return err;
 	for (uint32_t i = 0; i < xp->nsocks; i++) {
 		err = open_socket(p, xp, i);
 		if (err)

@@ -91,21 +91,20 @@ test_error_no_interface() {
 		fail "no reason given"
 }
 
-# Another XDP program on the interface: afxdp cannot have the hook.
-test_error_program_attached() {
+# A queue another process's AF_XDP port has: refused; auto falls back.
+test_error_queue_taken() {
 	need "$TBIN/frames"
-	command -v bpftool >/dev/null || skip "needs bpftool"
 	xdp_hosts
-	# a first afxdp port holds the hook; a second process is refused
 	nsbg b "$TMPD/first.log" env PKTMAP_BACKEND=afxdp \
 		"$TBIN/frames" recv "netmap:$B" 1 60 20
 	wait_line "$TMPD/first.log" '^ready' 10 "$BG_PID"
 	nsx b timeout 10 env PKTMAP_BACKEND=afxdp PKTMAP_DEBUG=1 \
 		"$TBIN/frames" recv "netmap:$B" 1 60 1 \
-		>"$TMPD/second.log" 2>&1 && fail "two ports on one XDP hook"
-	grep -q 'is already attached' "$TMPD/second.log" ||
-		fail "no reason given"
-	# auto falls back to AF_PACKET, and says so
+		>"$TMPD/second.log" 2>&1 && fail "two ports on one queue"
+	grep -q 'queue 0: Device or resource busy (the queue has an XDP socket' \
+		"$TMPD/second.log" || fail "no reason given"
+	grep -q '(afpacket, mem_id' "$TMPD/second.log" &&
+		fail "afxdp fell back to afpacket"
 	nsx b timeout 10 env PKTMAP_BACKEND=auto PKTMAP_DEBUG=1 \
 		"$TBIN/frames" recv "netmap:$B" 1 60 1 \
 		>"$TMPD/auto.log" 2>&1
@@ -113,6 +112,32 @@ test_error_program_attached() {
 		fail "auto did not say it fell back"
 	grep -q '(afpacket, mem_id' "$TMPD/auto.log" ||
 		fail "auto did not open an AF_PACKET port"
+}
+
+# Another program on the interface's XDP hook: refused, the program named.
+test_error_foreign_program() {
+	need "$TBIN/frames"
+	command -v clang >/dev/null || skip "needs clang"
+	xdp_hosts
+	cat >"$TMPD/pass.c" <<'EOC'
+__attribute__((section("xdp"), used)) int pass(void *ctx)
+{
+	return 2; /* XDP_PASS */
+}
+char _license[] __attribute__((section("license"), used)) = "GPL";
+EOC
+	clang -O2 -target bpf -c "$TMPD/pass.c" -o "$TMPD/pass.o" ||
+		fail "cannot build an XDP program"
+	ip -n "$(ns b)" link set dev "$B" xdpdrv obj "$TMPD/pass.o" sec xdp ||
+		skip "cannot attach an XDP program with ip"
+	nsx b timeout 10 env PKTMAP_BACKEND=afxdp PKTMAP_DEBUG=1 \
+		"$TBIN/frames" recv "netmap:$B" 1 60 1 \
+		>"$TMPD/recv.log" 2>&1 && fail "opened beside another program"
+	grep -qE 'an XDP program \(id [1-9][0-9]*\) is already attached' \
+		"$TMPD/recv.log" || fail "the program is not named"
+	# the foreign program is still there, alone
+	ip -n "$(ns b)" link show "$B" | grep -q 'prog/xdp' ||
+		fail "the foreign program went away"
 }
 
 # Without CAP_NET_RAW and CAP_BPF: refused, never on AF_PACKET either.
@@ -154,4 +179,33 @@ test_killed_leaves_no_program() {
 			fail "XDP sockets left: $(nsx b ss --xdp -H)"
 	fi
 	return 0
+}
+
+# A 4-queue veth, AF_XDP on both ends, a thread per ring: tx ring i sends
+# on queue i, which the veth delivers to the peer's queue i, which is rx
+# ring i.  Each receiving thread checks its own sequence: every frame of
+# its sender, in order, and no other.
+test_multiqueue_rings() {
+	local gen=$BIN/pktmap-gen rx i
+	need "$gen"
+	xdp_hosts queues=4
+	nsbg b "$TMPD/rx.log" env PKTMAP_BACKEND=afxdp PKTMAP_DEBUG=1 \
+		"$gen" -i "netmap:$B" -f rxseq -p 4 -n 20000 --idle 2 \
+		--timeout 60 -T 0
+	rx=$BG_PID
+	wait_line "$TMPD/rx.log" ': ready' 10 "$rx"
+	for i in 0 1 2 3; do
+		grep -q "$B-$i: 1 XDP sockets, copy mode" "$TMPD/rx.log" ||
+			grep -q "4 XDP sockets, copy mode" "$TMPD/rx.log" ||
+			fail "no XDP socket for ring $i"
+	done
+	nsx a env PKTMAP_BACKEND=afxdp "$gen" -i "netmap:$A" -f txseq -p 4 \
+		-n 20000 -R 40k -T 0 >"$TMPD/tx.log" 2>&1 ||
+		fail "sender failed"
+	expect_kv "$TMPD/tx.log" packets 20000
+	wait_bg "$rx" 30
+	[ "$BG_STATUS" = 0 ] || fail "receiver exited with $BG_STATUS"
+	expect_kv "$TMPD/rx.log" packets 20000
+	expect_kv "$TMPD/rx.log" missing 0
+	info "$(grep "^packets=" "$TMPD/rx.log")"
 }
