@@ -4,11 +4,19 @@
  * the port's memory region as the UMEM, so that no frame is copied here.
  *
  * Ring pair i of a port is one XDP socket bound to the interface's queue i.
- * The first socket registers the region's whole buffer pool as the UMEM;
- * the others share it (XDP_SHARED_UMEM) with fill and completion rings of
- * their own.  An rx slot is given the buffer the kernel wrote; a tx slot's
- * buffer is what the kernel sends, and the slot goes back to the
- * application only when the kernel says it is done with it.
+ * The UMEM is the part of the region's buffer pool that holds the port's
+ * buffers: a run of buffers allocated together (its rings' and spare ones),
+ * registered by the first socket and shared by the others (XDP_SHARED_UMEM)
+ * with fill and completion rings of their own.  An rx slot is given the
+ * buffer the kernel wrote; a tx slot's buffer is what the kernel sends, and
+ * the slot goes back to the application only when the kernel says it is
+ * done with it.
+ *
+ * Registering the whole pool (1 GiB) instead would back and pin all of it
+ * and took about 2 s.  The price of the window: a buffer from outside it,
+ * which an application swapped in with NS_BUF_CHANGED (a pipe's, another
+ * port's), is copied once: into a spare of the window when sent, and from
+ * the frame that lands in its slot when received.
  *
  * Frames reach the sockets through a small XDP program (redirect by rx
  * queue to an XSKMAP, XDP_PASS for queues without a socket) attached as
@@ -53,8 +61,8 @@
  * The chunk is then that headroom (the previous buffer's last bytes, which
  * the kernel does not write unless an XDP program grows the frame's head
  * or adds metadata; ours does neither) and the buffer, so the largest
- * frame is exactly a buffer.  Buffers 0 and 1 are never filled, so the
- * first address is inside the UMEM.  Copy mode takes any such chunk;
+ * frame is exactly a buffer.  The window's first buffer is never filled, so
+ * the first address is inside the UMEM.  Copy mode takes any such chunk;
  * zero-copy needs the pages DMA-contiguous (an IOMMU may refuse them).
  */
 #define HEADROOM 256 /* XDP_PACKET_HEADROOM */
@@ -77,14 +85,24 @@ struct xq {
 	size_t maplen;
 };
 
+/* Buffers of the window not in a ring: a stack. */
+struct spares {
+	uint32_t *idx;
+	uint32_t n;
+};
+
 struct xsk {
 	int fd;
 	struct xq rx, tx, fill, comp;
+	uint32_t win_first, win_end; /* the UMEM: buffers (first, end) */
 	/* rx: the buffers of released slots [given, hwcur) are ours */
 	uint32_t given;
+	uint32_t *foreign; /* per rx slot: its buffer from outside, or 0 */
+	struct spares rx_spare, tx_spare;
 	/* tx: slots [done, hwcur) are the kernel's until completed */
 	uint32_t done;
 	uint32_t *tx_slots; /* per tx descriptor: the slots it completes */
+	uint32_t *tx_copy;  /* per tx descriptor: the spare it used, or 0 */
 	uint32_t comp_seq;  /* descriptors completed */
 	uint32_t max_len;   /* the largest frame the interface takes */
 	bool kick_pending;
@@ -97,7 +115,26 @@ struct xdp_port {
 	uint32_t nsocks;
 	bool zerocopy;
 	struct xsk *s;
+	uint32_t win_first, win_n, win_next; /* next: the next to hand out */
 };
+
+/* The next buffer of the port's window, for a ring or a spare. */
+static uint32_t win_take(struct xdp_port *xp)
+{
+	return xp->win_next++;
+}
+
+static bool in_window(const struct xsk *s, uint32_t idx)
+{
+	return idx > s->win_first && idx < s->win_end;
+}
+
+/* A buffer's offset in the UMEM. */
+static uint64_t umem_addr(const struct pm_kring *k, const struct xsk *s,
+			  uint32_t idx)
+{
+	return (uint64_t)(idx - s->win_first) * k->buf_size;
+}
 
 /* ---- selection -----------------------------------------------------------
  */
@@ -314,18 +351,75 @@ static int setup_program(struct pm_port *p, struct xdp_port *xp)
 /* ---- sockets ---------------------------------------------------------------
  */
 
+/* The kernel's rx and fill rings; its tx and completion rings. */
+static uint32_t rx_kernel_size(const struct pm_port *p)
+{
+	uint32_t n = pow2_at_least(2 * p->nslots[PM_RX]);
+
+	return n < RX_KERNEL_FRAMES ? RX_KERNEL_FRAMES : n;
+}
+
+static uint32_t tx_kernel_size(const struct pm_port *p)
+{
+	return pow2_at_least(p->nslots[PM_TX]);
+}
+
+/*
+ * The port's window: the first buffer (the first chunk's headroom), then
+ * per rx ring its slots, the kernel's spares and the stand-ins for buffers
+ * from outside; per tx ring its slots and a spare per descriptor.  The
+ * rings' buffers move into it.
+ */
+static int alloc_window(struct pm_port *p, struct xdp_port *xp)
+{
+	uint32_t nrx = p->nrings[PM_RX], ntx = p->nrings[PM_TX];
+	uint32_t rs = p->nslots[PM_RX], ts = p->nslots[PM_TX];
+	uint64_t n = 1 +
+		     (uint64_t)nrx * (rs + rx_kernel_size(p) - (rs - 1) + rs) +
+		     (uint64_t)ntx * (ts + tx_kernel_size(p));
+	int err;
+
+	n += n % 2; /* whole pages */
+	if (n > p->mem->buf_total)
+		return -ENOMEM;
+	xp->win_n = (uint32_t)n;
+	err =
+	    pm_region_alloc_range(p->mem, xp->win_n, p->owner, &xp->win_first);
+	if (err) {
+		pm_log("%s: no %u free buffers in a row for the UMEM", p->name,
+		       xp->win_n);
+		return err;
+	}
+	xp->win_next = xp->win_first + 1;
+	for (int d = 0; d < 2; d++) {
+		for (uint32_t i = 0; i < p->nrings[d]; i++) {
+			struct netmap_ring *ring = p->rings[d][i].ring;
+			pm_region_free_bufs(p->mem, ring->slot, p->nslots[d],
+					    p->owner);
+			for (uint32_t j = 0; j < p->nslots[d]; j++)
+				ring->slot[j].buf_idx = win_take(xp);
+		}
+	}
+	for (uint32_t i = 0; i < xp->nsocks; i++) {
+		xp->s[i].win_first = xp->win_first;
+		xp->s[i].win_end = xp->win_first + xp->win_n;
+	}
+	return 0;
+}
+
 static int setopt(int fd, int name, const void *v, socklen_t len)
 {
 	return setsockopt(fd, SOL_XDP, name, v, len) < 0 ? -errno : 0;
 }
 
-/* The region's buffer pool as the UMEM, on the first socket. */
-static int register_umem(struct pm_port *p, int fd)
+/* The port's window of the buffer pool as the UMEM, on the first socket. */
+static int register_umem(struct pm_port *p, struct xdp_port *xp, int fd)
 {
 	struct pm_region *r = p->mem;
 	struct xdp_umem_reg reg = {
-	    .addr = (uint64_t)(uintptr_t)((char *)r->base + r->buf_ofs),
-	    .len = (uint64_t)r->buf_size * r->buf_total,
+	    .addr = (uint64_t)(uintptr_t)((char *)r->base + r->buf_ofs +
+					  (size_t)xp->win_first * r->buf_size),
+	    .len = (uint64_t)r->buf_size * xp->win_n,
 	    .chunk_size = r->buf_size + HEADROOM,
 	    .headroom = 0,
 	    .flags = XDP_UMEM_UNALIGNED_CHUNK_FLAG,
@@ -346,11 +440,7 @@ static int open_socket(struct pm_port *p, struct xdp_port *xp, uint32_t i)
 {
 	struct xsk *s = &xp->s[i];
 	bool rx = i < p->nrings[PM_RX], tx = i < p->nrings[PM_TX];
-	uint32_t rsz = pow2_at_least(2 * p->nslots[PM_RX]);
-
-	if (rsz < RX_KERNEL_FRAMES)
-		rsz = RX_KERNEL_FRAMES;
-	uint32_t tsz = pow2_at_least(p->nslots[PM_TX]);
+	uint32_t rsz = rx_kernel_size(p), tsz = tx_kernel_size(p);
 	struct xdp_mmap_offsets off;
 	socklen_t olen = sizeof(off);
 	int err;
@@ -365,7 +455,7 @@ static int open_socket(struct pm_port *p, struct xdp_port *xp, uint32_t i)
 			   : "");
 		return err;
 	}
-	if (i == 0 && (err = register_umem(p, s->fd)))
+	if (i == 0 && (err = register_umem(p, xp, s->fd)))
 		return err;
 	/* every socket its own fill and completion rings: queues differ */
 	err = setopt(s->fd, XDP_UMEM_FILL_RING, &rsz, sizeof(rsz));
@@ -391,7 +481,9 @@ static int open_socket(struct pm_port *p, struct xdp_port *xp, uint32_t i)
 	if (!err && tx)
 		err = xq_map(&s->tx, s->fd, &off.tx, XDP_PGOFF_TX_RING, tsz,
 			     sizeof(struct xdp_desc));
-	if (!err && tx && !(s->tx_slots = calloc(tsz, sizeof(uint32_t))))
+	if (!err && tx &&
+	    (!(s->tx_slots = calloc(tsz, sizeof(uint32_t))) ||
+	     !(s->tx_copy = calloc(tsz, sizeof(uint32_t)))))
 		err = -ENOMEM;
 	if (err) {
 		pm_log("%s: XDP socket %u: %s", p->name, i, strerror(-err));
@@ -436,9 +528,10 @@ static bool is_zerocopy(int fd)
 /* ---- receive ---------------------------------------------------------------
  */
 
-static uint64_t fill_addr(const struct pm_kring *k, uint32_t idx)
+static uint64_t fill_addr(const struct pm_kring *k, const struct xsk *s,
+			  uint32_t idx)
 {
-	return (uint64_t)idx * k->buf_size - HEADROOM;
+	return umem_addr(k, s, idx) - HEADROOM;
 }
 
 /*
@@ -458,8 +551,18 @@ static void rx_fill(struct pm_kring *k, struct xsk *s)
 			k->scatter_bad = true; /* the core reinitialises */
 			break;
 		}
+		s->foreign[s->given] = 0;
+		if (unlikely(!in_window(s, idx))) {
+			/* the kernel gets a spare; the frame is copied here */
+			if (s->rx_spare.n == 0) {
+				k->scatter_bad = true; /* cannot happen */
+				break;
+			}
+			s->foreign[s->given] = idx;
+			idx = s->rx_spare.idx[--s->rx_spare.n];
+		}
 		/* never full: the kernel holds at most fill.size buffers */
-		ring[s->fill.pos++ & s->fill.mask] = fill_addr(k, idx);
+		ring[s->fill.pos++ & s->fill.mask] = fill_addr(k, s, idx);
 	}
 	if (n)
 		xq_publish(&s->fill);
@@ -472,38 +575,63 @@ static void rx_fill(struct pm_kring *k, struct xsk *s)
  * slot's own index is stale (its buffer went to the kernel when the
  * application released it), so the kernel may return buffers in any order.
  */
+static int spares_init(struct spares *sp, struct xdp_port *xp, uint32_t n)
+{
+	sp->idx = calloc(n ? n : 1, sizeof(uint32_t));
+	if (!sp->idx)
+		return -ENOMEM;
+	for (sp->n = 0; sp->n < n; sp->n++)
+		sp->idx[sp->n] = win_take(xp);
+	return 0;
+}
+
 /*
  * The kernel's first buffers: those of the free slots, [hwtail, hwcur - 1),
- * and spare ones of the port (freed with its other buffers), enough to
- * fill the fill ring.
+ * and spares of the window, enough to fill the fill ring; and the spares
+ * that stand in for buffers from outside the window.
  */
-static int rx_prime(struct pm_port *p, struct pm_kring *k, struct xsk *s)
+static int rx_prime(struct xdp_port *xp, struct pm_kring *k, struct xsk *s)
 {
 	uint32_t free_slots =
 	    (pm_prev(k, k->hwcur) + k->nslots - k->hwtail) % k->nslots;
 	uint32_t spare = s->fill.size - free_slots;
-	struct netmap_slot *tmp = calloc(spare, sizeof(*tmp));
 	uint64_t *ring = s->fill.desc;
-	int err;
 
-	if (!tmp)
+	s->foreign = calloc(k->nslots, sizeof(uint32_t));
+	if (!s->foreign || spares_init(&s->rx_spare, xp, k->nslots))
 		return -ENOMEM;
-	err = pm_region_alloc_bufs(p->mem, tmp, spare, p->owner);
-	if (err < 0) {
-		free(tmp);
-		return err;
-	}
 	for (uint32_t i = k->hwtail; i != pm_prev(k, k->hwcur);
 	     i = pm_next(k, i))
 		ring[s->fill.pos++ & s->fill.mask] =
-		    fill_addr(k, k->ring->slot[i].buf_idx);
+		    fill_addr(k, s, k->ring->slot[i].buf_idx);
 	for (uint32_t i = 0; i < spare; i++)
 		ring[s->fill.pos++ & s->fill.mask] =
-		    fill_addr(k, tmp[i].buf_idx);
-	free(tmp);
+		    fill_addr(k, s, win_take(xp));
 	xq_publish(&s->fill);
 	s->given = k->hwcur;
 	return 0;
+}
+
+/*
+ * Slot @j gets buffer @idx of the window with @len bytes; a slot whose own
+ * buffer came from outside the window keeps it, and gets the bytes.
+ */
+static void rx_land(struct pm_kring *k, struct xsk *s, uint32_t j, uint32_t idx,
+		    uint32_t len)
+{
+	struct netmap_slot *slot = &k->ring->slot[j];
+	uint32_t x = s->foreign[j];
+
+	if (unlikely(x != 0)) {
+		memcpy(pm_buf(k, x), pm_buf(k, idx), len);
+		if (s->rx_spare.n < k->nslots)
+			s->rx_spare.idx[s->rx_spare.n++] = idx;
+		s->foreign[j] = 0;
+		idx = x;
+	}
+	slot->buf_idx = idx;
+	slot->len = (uint16_t)len;
+	slot->flags = 0;
 }
 
 static int xdp_rxsync(struct pm_kring *k)
@@ -519,15 +647,14 @@ static int xdp_rxsync(struct pm_kring *k)
 		uint64_t a = d->addr, len = d->len;
 		uint64_t data = (a & XSK_UNALIGNED_BUF_ADDR_MASK) +
 				(a >> XSK_UNALIGNED_BUF_OFFSET_SHIFT);
-		uint32_t idx = (uint32_t)(data / k->buf_size);
-		struct netmap_slot *slot = &k->ring->slot[j];
+		uint32_t idx = s->win_first + (uint32_t)(data / k->buf_size);
 
 		/*
 		 * The kernel writes where we said; a frame elsewhere (an XDP
 		 * program before ours moved its head) is dropped, its buffer
 		 * kept.
 		 */
-		if (unlikely(data % k->buf_size || !pm_buf_ok(k, idx) ||
+		if (unlikely(data % k->buf_size || !in_window(s, idx) ||
 			     len > k->buf_size)) {
 			uint64_t fill =
 			    (a & XSK_UNALIGNED_BUF_ADDR_MASK) + HEADROOM;
@@ -535,23 +662,17 @@ static int xdp_rxsync(struct pm_kring *k)
 			       k->port->name, k->id, (unsigned long long)data,
 			       (unsigned long long)len);
 			k->errors++;
-			idx = (uint32_t)(fill / k->buf_size);
-			if (fill % k->buf_size || !pm_buf_ok(k, idx))
+			idx = s->win_first + (uint32_t)(fill / k->buf_size);
+			if (fill % k->buf_size || !in_window(s, idx))
 				continue; /* never one of ours */
-			slot->buf_idx = idx;
-			slot->len = 0;
-			slot->flags = 0;
-			j = pm_next(k, j);
-			room--;
-			continue;
+			len = 0;
+		} else {
+			k->packets++;
+			k->bytes += len;
 		}
-		slot->buf_idx = idx;
-		slot->len = (uint16_t)len;
-		slot->flags = 0;
+		rx_land(k, s, j, idx, (uint32_t)len);
 		j = pm_next(k, j);
 		room--;
-		k->packets++;
-		k->bytes += len;
 	}
 	if (got)
 		xq_release(&s->rx);
@@ -569,9 +690,14 @@ static void tx_reap(struct pm_kring *k, struct xsk *s)
 	uint32_t n = xq_ready(&s->comp);
 
 	for (uint32_t c = 0; c < n; c++) {
-		uint32_t slots = s->tx_slots[s->comp_seq++ & s->tx.mask];
+		uint32_t d = s->comp_seq++ & s->tx.mask;
+		uint32_t slots = s->tx_slots[d];
 		while (slots--)
 			s->done = pm_next(k, s->done);
+		if (s->tx_copy[d]) {
+			s->tx_spare.idx[s->tx_spare.n++] = s->tx_copy[d];
+			s->tx_copy[d] = 0;
+		}
 	}
 	if (n) {
 		s->comp.pos += n;
@@ -660,9 +786,16 @@ static int xdp_txsync(struct pm_kring *k, uint32_t end)
 			tx_drop(k, s, 1);
 			continue;
 		}
+		uint32_t buf = c.idx, copy = 0;
+		if (unlikely(!in_window(s, buf))) {
+			/* a spare per descriptor: never short while room */
+			buf = copy = s->tx_spare.idx[--s->tx_spare.n];
+			memcpy(pm_buf(k, copy), pm_buf(k, c.idx), c.len);
+		}
 		ring[s->tx.pos & s->tx.mask] = (struct xdp_desc){
-		    .addr = (uint64_t)c.idx * k->buf_size, .len = c.len};
+		    .addr = umem_addr(k, s, buf), .len = c.len};
 		s->tx_slots[s->tx.pos & s->tx.mask] = 1;
+		s->tx_copy[s->tx.pos & s->tx.mask] = copy;
 		s->tx.pos++;
 		room--;
 		queued++;
@@ -724,6 +857,10 @@ static void xdp_detach(struct pm_port *p)
 		xq_unmap(&s->fill);
 		xq_unmap(&s->comp);
 		free(s->tx_slots);
+		free(s->tx_copy);
+		free(s->foreign);
+		free(s->rx_spare.idx);
+		free(s->tx_spare.idx);
 		if (s->fd >= 0)
 			pm_libc.close(s->fd);
 	}
@@ -773,6 +910,8 @@ static int attach_xdp(struct pm_port *p)
 	/* the host rings are AF_PACKET's for now */
 	p->host_err = -EOPNOTSUPP;
 	err = hook_free(p, xp->ifindex);
+	if (!err)
+		err = alloc_window(p, xp);
 	if (err)
 		return err;
 	for (uint32_t i = 0; i < xp->nsocks; i++) {
@@ -791,7 +930,7 @@ static int attach_xdp(struct pm_port *p)
 		k->priv = s;
 		k->wait_fd = s->fd;
 		k->wait_events = POLLIN;
-		err = rx_prime(p, k, s);
+		err = rx_prime(xp, k, s);
 		if (err)
 			return err;
 	}
@@ -801,9 +940,13 @@ static int attach_xdp(struct pm_port *p)
 		k->wait_fd = xp->s[i].fd;
 		k->wait_events = POLLOUT;
 		xp->s[i].done = k->hwcur;
+		err = spares_init(&xp->s[i].tx_spare, xp, tx_kernel_size(p));
+		if (err)
+			return err;
 	}
-	pm_log("%s: %u XDP sockets, %s mode", p->name, xp->nsocks,
-	       xp->zerocopy ? "zero-copy" : "copy");
+	pm_log("%s: %u XDP sockets, %s mode, UMEM of buffers %u to %u", p->name,
+	       xp->nsocks, xp->zerocopy ? "zero-copy" : "copy", xp->win_first,
+	       xp->win_first + xp->win_n - 1);
 	return 0;
 }
 
