@@ -570,11 +570,7 @@ static void rx_fill(struct pm_kring *k, struct xsk *s)
 		recvfrom(s->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 }
 
-/*
- * Each received frame goes to the next free slot with its buffer: a free
- * slot's own index is stale (its buffer went to the kernel when the
- * application released it), so the kernel may return buffers in any order.
- */
+/* @n buffers of the window, not in a ring. */
 static int spares_init(struct spares *sp, struct xdp_port *xp, uint32_t n)
 {
 	sp->idx = calloc(n ? n : 1, sizeof(uint32_t));
@@ -613,8 +609,10 @@ static int rx_prime(struct xdp_port *xp, struct pm_kring *k, struct xsk *s)
 }
 
 /*
- * Slot @j gets buffer @idx of the window with @len bytes; a slot whose own
- * buffer came from outside the window keeps it, and gets the bytes.
+ * Slot @j gets buffer @idx of the window with @len bytes.  A free slot's
+ * own index is stale (its buffer went to the kernel when the application
+ * released it), so the kernel may return buffers in any order; but a slot
+ * whose buffer came from outside the window kept it, and gets the bytes.
  */
 static void rx_land(struct pm_kring *k, struct xsk *s, uint32_t j, uint32_t idx,
 		    uint32_t len)

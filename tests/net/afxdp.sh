@@ -265,3 +265,32 @@ test_bridge_both_ways() {
 	expect_kv "$TMPD/c-to-a-recv.log" received \
 		$((ba - $(kv "$TMPD/c-to-a-recv.log" kernel_drops)))
 }
+
+# An application that does not run: the kernel keeps 4096 frames for the
+# ring (its free slots and the port's spares), drops the rest and counts
+# them (XDP_STATISTICS), which pktmap_stats_get reports as rx_drops.
+test_stats_drops() {
+	need "$TBIN/holdrecv" "$TBIN/frames"
+	local n=6000 pid veth_drops
+	xdp_hosts
+	mkfifo "$TMPD/go" || fail "mkfifo"
+	exec 7<>"$TMPD/go"
+	ip netns exec "$(ns b)" env PKTMAP_BACKEND=afxdp \
+		"$TBIN/holdrecv" "netmap:$B" <"$TMPD/go" >"$TMPD/hold.log" 2>&1 &
+	pid=$!
+	NET_PIDS+=("$pid")
+	wait_line "$TMPD/hold.log" '^ready' 10 "$pid"
+	nsx a timeout 30 "$TBIN/frames" send "netmap:$A" "$n" 60 \
+		>"$TMPD/send.log" 2>&1 || fail "sender failed"
+	expect_kv "$TMPD/send.log" sent "$n"
+	echo go >&7
+	wait_bg "$pid" 10
+	exec 7>&-
+	[ "$BG_STATUS" = 0 ] || fail "holdrecv exited with $BG_STATUS"
+	# frames the veth itself dropped never reached the socket
+	veth_drops=$(nsx a cat "/sys/class/net/$A/statistics/tx_dropped")
+	info "$(cat "$TMPD/hold.log") a_tx_dropped=$veth_drops" \
+		"b_rx_dropped=$(nsx b cat "/sys/class/net/$B/statistics/rx_dropped")"
+	expect_kv "$TMPD/hold.log" received 4096
+	expect_kv "$TMPD/hold.log" kernel_drops $((n - 4096 - veth_drops))
+}
