@@ -263,18 +263,38 @@ static int load_program(int map_fd)
 			     code, sizeof(code) / sizeof(code[0]), NULL);
 }
 
+/* Is program @id one of ours (another process's AF_XDP port)? */
+static bool is_ours(uint32_t id)
+{
+	struct bpf_prog_info info = {0};
+	uint32_t len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool ours;
+
+	if (fd < 0)
+		return false;
+	ours = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+	       strcmp(info.name, "pktmap_xsk") == 0;
+	pm_libc.close(fd);
+	return ours;
+}
+
 /* The program on the interface's XDP hook, if any, said before we start. */
 static int hook_free(struct pm_port *p, int ifindex)
 {
 	uint32_t id = 0;
 
-	if (bpf_xdp_query_id(ifindex, 0, &id) == 0 && id != 0) {
+	if (bpf_xdp_query_id(ifindex, 0, &id) < 0 || id == 0)
+		return 0;
+	if (is_ours(id))
+		pm_log("%s: another process has an AF_XDP port on it "
+		       "(program %u)",
+		       p->name, id);
+	else
 		pm_log("%s: an XDP program (id %u) is already attached: "
 		       "afxdp needs the interface's XDP hook",
 		       p->name, id);
-		return -EBUSY;
-	}
-	return 0;
+	return -EBUSY;
 }
 
 /*

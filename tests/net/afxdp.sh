@@ -91,8 +91,9 @@ test_error_no_interface() {
 		fail "no reason given"
 }
 
-# A queue another process's AF_XDP port has: refused; auto falls back.
-test_error_queue_taken() {
+# An interface another process's AF_XDP port has: refused; auto falls
+# back to AF_PACKET.
+test_error_interface_taken() {
 	need "$TBIN/frames"
 	xdp_hosts
 	nsbg b "$TMPD/first.log" env PKTMAP_BACKEND=afxdp \
@@ -100,8 +101,8 @@ test_error_queue_taken() {
 	wait_line "$TMPD/first.log" '^ready' 10 "$BG_PID"
 	nsx b timeout 10 env PKTMAP_BACKEND=afxdp PKTMAP_DEBUG=1 \
 		"$TBIN/frames" recv "netmap:$B" 1 60 1 \
-		>"$TMPD/second.log" 2>&1 && fail "two ports on one queue"
-	grep -q 'queue 0: Device or resource busy (the queue has an XDP socket' \
+		>"$TMPD/second.log" 2>&1 && fail "two ports on one interface"
+	grep -q 'another process has an AF_XDP port on it' \
 		"$TMPD/second.log" || fail "no reason given"
 	grep -q '(afpacket, mem_id' "$TMPD/second.log" &&
 		fail "afxdp fell back to afpacket"
