@@ -21,7 +21,19 @@
  * Frames reach the sockets through a small XDP program (redirect by rx
  * queue to an XSKMAP, XDP_PASS for queues without a socket) attached as
  * an XDP link whose only reference is a descriptor of this process: when
- * the process exits, SIGKILL included, the kernel detaches it.
+ * the process exits, SIGKILL included, the kernel detaches it.  Not
+ * libxdp's dispatcher, which would let other programs share the hook:
+ * libxdp (1.3) attaches it through netlink, pins it in bpffs and counts its
+ * users in a map, so a killed process leaves it attached, as the host
+ * rings never do.  An XDP link holds the hook alone: afxdp needs it free.
+ * The program is five instructions, assembled here as host.c's are, so
+ * the build needs no BPF compiler.
+ *
+ * Copy mode unless PKTMAP_XDP_ZEROCOPY=1: with netmap's buffers at fixed
+ * 2048-byte steps, every other rx chunk (a buffer and the headroom before
+ * it) spans two pages, which a zero-copy driver takes only if their DMA
+ * addresses are contiguous; the kernel silently drops fill addresses that
+ * are not, and their buffers would be lost.
  *
  * PKTMAP_BACKEND picks the adapter of interface ports: afpacket (the
  * default), afxdp (no fallback: a port that cannot have it fails) or auto
@@ -371,6 +383,13 @@ static int setup_program(struct pm_port *p, struct xdp_port *xp)
 /* ---- sockets ---------------------------------------------------------------
  */
 
+static bool want_zerocopy(void)
+{
+	const char *s = getenv("PKTMAP_XDP_ZEROCOPY");
+
+	return s && strcmp(s, "1") == 0;
+}
+
 /* The kernel's rx and fill rings; its tx and completion rings. */
 static uint32_t rx_kernel_size(const struct pm_port *p)
 {
@@ -516,7 +535,9 @@ static int open_socket(struct pm_port *p, struct xdp_port *xp, uint32_t i)
 	    .sxdp_queue_id = i,
 	};
 	if (i == 0) {
-		sxdp.sxdp_flags = XDP_USE_NEED_WAKEUP;
+		/* zero-copy asked: where the driver has it, else copy */
+		sxdp.sxdp_flags =
+		    XDP_USE_NEED_WAKEUP | (want_zerocopy() ? 0 : XDP_COPY);
 	} else {
 		sxdp.sxdp_flags = XDP_SHARED_UMEM;
 		sxdp.sxdp_shared_umem_fd = (uint32_t)xp->s[0].fd;

@@ -295,3 +295,18 @@ test_stats_drops() {
 	expect_kv "$TMPD/hold.log" received 4096
 	expect_kv "$TMPD/hold.log" kernel_drops $((n - 4096 - veth_drops))
 }
+
+# Zero-copy asked on a veth, which has none: copy mode, said in the log.
+test_zerocopy_asked_falls_to_copy() {
+	xdp_hosts
+	nsbg b "$TMPD/recv.log" env PKTMAP_BACKEND=afxdp PKTMAP_XDP_ZEROCOPY=1 \
+		PKTMAP_DEBUG=1 "$TBIN/frames" recv "netmap:$B" 1000 60 20
+	local rpid=$BG_PID
+	wait_line "$TMPD/recv.log" '^ready' 10 "$rpid"
+	nsx a timeout 30 "$TBIN/frames" send "netmap:$A" 1000 60 \
+		>"$TMPD/send.log" 2>&1 || fail "sender failed"
+	wait_bg "$rpid" 30
+	[ "$BG_STATUS" = 0 ] || fail "receiver exited with $BG_STATUS"
+	expect_kv "$TMPD/recv.log" received 1000
+	xdp_expect_mode "$TMPD/recv.log"
+}
