@@ -310,3 +310,20 @@ test_zerocopy_asked_falls_to_copy() {
 	expect_kv "$TMPD/recv.log" received 1000
 	xdp_expect_mode "$TMPD/recv.log"
 }
+
+# A child receives on the descriptor and the mapping its parent registered:
+# the XDP sockets, their rings and the UMEM came along with fork.
+test_fork_child_receives() {
+	need "$TBIN/forkrecv"
+	xdp_hosts
+	nsbg b "$TMPD/recv.log" env PKTMAP_BACKEND=afxdp \
+		"$TBIN/forkrecv" "netmap:$B" 2000 1514 20
+	local rpid=$BG_PID
+	wait_line "$TMPD/recv.log" '^ready' 10 "$rpid"
+	nsx a timeout 30 "$TBIN/frames" send "netmap:$A" 2000 1514 \
+		>"$TMPD/send.log" 2>&1 || fail "sender failed"
+	wait_bg "$rpid" 30
+	[ "$BG_STATUS" = 0 ] || fail "forkrecv exited with $BG_STATUS"
+	expect_kv "$TMPD/recv.log" received 2000
+	expect_kv "$TMPD/recv.log" child_status 0
+}
