@@ -52,6 +52,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -105,6 +108,9 @@ struct spares {
 
 struct xsk {
 	int fd;
+	int ep_fd;   /* rx: what poll waits on, the socket and the link news */
+	int nl_fd;   /* the port's link news (not ours to close) */
+	int ifindex; /* the port's interface */
 	struct xq rx, tx, fill, comp;
 	uint32_t win_first, win_end; /* the UMEM: buffers (first, end) */
 	/* rx: the buffers of released slots [given, hwcur) are ours */
@@ -124,6 +130,7 @@ struct xsk {
 struct xdp_port {
 	int ifindex;
 	int map_fd, prog_fd, link_fd;
+	int nl_fd; /* rtnetlink, link changes: how poll hears of a removal */
 	uint32_t nsocks;
 	bool zerocopy;
 	struct xsk *s;
@@ -611,6 +618,30 @@ static void rx_fill(struct pm_kring *k, struct xsk *s)
 		recvfrom(s->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 }
 
+/*
+ * A socket whose interface goes away is unbound and polls as never ready,
+ * with no error; so poll also waits on link news (ep_fd), and a sync that
+ * finds no frame reads them: -ENXIO if the interface is gone.
+ */
+static int link_check(struct pm_kring *k, struct xsk *s)
+{
+	char buf[4096];
+	bool news = false;
+
+	for (;;) {
+		ssize_t r = recv(s->nl_fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r > 0 || (r < 0 && errno == ENOBUFS)) /* or overflowed */
+			news = true;
+		else
+			break;
+	}
+	if (news && (int)if_nametoindex(k->port->name) != s->ifindex) {
+		pm_log("%s: interface gone", k->port->name);
+		return -ENXIO;
+	}
+	return 0;
+}
+
 /* @n buffers of the window, not in a ring. */
 static int spares_init(struct spares *sp, struct xdp_port *xp, uint32_t n)
 {
@@ -717,7 +748,7 @@ static int xdp_rxsync(struct pm_kring *k)
 		xq_release(&s->rx);
 	k->hwtail = j;
 	rx_fill(k, s);
-	return 0;
+	return got == 0 ? link_check(k, s) : 0;
 }
 
 /* ---- transmit --------------------------------------------------------------
@@ -765,10 +796,13 @@ static int tx_kick(struct pm_kring *k, struct xsk *s)
 			s->kick_pending = xq_room(&s->tx) < s->tx.size;
 			k->busy_syncs++;
 			return 0;
+		case ENETDOWN: /* the frames wait for the link */
+			s->kick_pending = true;
+			k->busy_syncs++;
+			return 0;
 		case ENXIO:
 		case ENODEV:
-		case ENETDOWN:
-			pm_log("%s: interface gone or down", k->port->name);
+			pm_log("%s: interface gone", k->port->name);
 			return -ENXIO;
 		default:
 			s->kick_pending = true;
@@ -798,6 +832,8 @@ static int xdp_txsync(struct pm_kring *k, uint32_t end)
 	struct xsk *s = k->priv;
 	struct xdp_desc *ring = s->tx.desc;
 	uint32_t i = k->hwcur, room, queued = 0;
+
+	uint32_t done_before = s->done;
 
 	tx_reap(k, s);
 	room = xq_room(&s->tx);
@@ -849,6 +885,10 @@ static int xdp_txsync(struct pm_kring *k, uint32_t end)
 		err = tx_kick(k, s);
 	tx_reap(k, s);
 	k->hwtail = pm_prev(k, s->done);
+	/* frames out that make no progress: has the interface gone? */
+	if (!err && !queued && s->done == done_before &&
+	    s->tx.pos != s->comp_seq)
+		err = link_check(k, s);
 	return err;
 }
 
@@ -888,6 +928,8 @@ static void xdp_detach(struct pm_port *p)
 		pm_libc.close(xp->prog_fd);
 	if (xp->map_fd >= 0)
 		pm_libc.close(xp->map_fd);
+	if (xp->nl_fd >= 0)
+		pm_libc.close(xp->nl_fd);
 	/* sockets sharing the UMEM before the one that registered it */
 	for (uint32_t i = xp->nsocks; i-- > 0;) {
 		struct xsk *s = &xp->s[i];
@@ -900,6 +942,8 @@ static void xdp_detach(struct pm_port *p)
 		free(s->foreign);
 		free(s->rx_spare.idx);
 		free(s->tx_spare.idx);
+		if (s->ep_fd >= 0)
+			pm_libc.close(s->ep_fd);
 		if (s->fd >= 0)
 			pm_libc.close(s->fd);
 	}
@@ -923,6 +967,33 @@ static int read_mtu(const char *ifname, unsigned *mtu)
 	return ok ? 0 : -EIO;
 }
 
+/* Link news of the namespace: the interface's removal among them. */
+static int link_news(struct xdp_port *xp)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
+				 .nl_groups = RTMGRP_LINK};
+
+	xp->nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			   NETLINK_ROUTE);
+	if (xp->nl_fd < 0)
+		return -errno;
+	if (bind(xp->nl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* What an rx ring's poll waits on: its socket and the link news. */
+static int rx_wait_fd(struct xdp_port *xp, struct xsk *s)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	s->ep_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->ep_fd < 0 || epoll_ctl(s->ep_fd, EPOLL_CTL_ADD, s->fd, &ev) ||
+	    epoll_ctl(s->ep_fd, EPOLL_CTL_ADD, xp->nl_fd, &ev))
+		return -errno;
+	return 0;
+}
+
 static int attach_xdp(struct pm_port *p)
 {
 	struct xdp_port *xp = calloc(1, sizeof(*xp));
@@ -932,7 +1003,7 @@ static int attach_xdp(struct pm_port *p)
 	if (!xp)
 		return -ENOMEM;
 	p->priv = xp;
-	xp->map_fd = xp->prog_fd = xp->link_fd = -1;
+	xp->map_fd = xp->prog_fd = xp->link_fd = xp->nl_fd = -1;
 	xp->ifindex = (int)if_nametoindex(p->name);
 	xp->nsocks = p->nrings[PM_RX] > p->nrings[PM_TX] ? p->nrings[PM_RX]
 							 : p->nrings[PM_TX];
@@ -940,7 +1011,7 @@ static int attach_xdp(struct pm_port *p)
 	if (!xp->s)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < xp->nsocks; i++)
-		xp->s[i].fd = -1;
+		xp->s[i].fd = xp->s[i].ep_fd = -1;
 	if (xp->ifindex == 0)
 		return -ENXIO;
 	err = read_mtu(p->name, &mtu);
@@ -950,6 +1021,8 @@ static int attach_xdp(struct pm_port *p)
 	p->host_err = -EOPNOTSUPP;
 	err = hook_free(p, xp->ifindex);
 	if (!err)
+		err = link_news(xp);
+	if (!err)
 		err = alloc_window(p, xp);
 	if (err)
 		return err;
@@ -958,6 +1031,8 @@ static int attach_xdp(struct pm_port *p)
 		if (err)
 			return err;
 		xp->s[i].max_len = mtu + ETH_HLEN + 4;
+		xp->s[i].nl_fd = xp->nl_fd;
+		xp->s[i].ifindex = xp->ifindex;
 	}
 	xp->zerocopy = is_zerocopy(xp->s[0].fd);
 	err = setup_program(p, xp);
@@ -967,7 +1042,10 @@ static int attach_xdp(struct pm_port *p)
 		struct pm_kring *k = &p->rings[PM_RX][i];
 		struct xsk *s = &xp->s[i];
 		k->priv = s;
-		k->wait_fd = s->fd;
+		err = rx_wait_fd(xp, s);
+		if (err)
+			return err;
+		k->wait_fd = s->ep_fd;
 		k->wait_events = POLLIN;
 		err = rx_prime(xp, k, s);
 		if (err)
@@ -1006,6 +1084,26 @@ static int xdp_attach(struct pm_port *p)
 	return p->ops->attach(p);
 }
 
+/*
+ * After poll saw an error on a socket: the interface gone (the kernel
+ * unbinds the sockets of an interface that goes away), or down and maybe
+ * up again (the error is cleared).
+ */
+static int xdp_check(struct pm_port *p)
+{
+	struct xdp_port *xp = p->priv;
+	int soerr;
+	socklen_t len = sizeof(soerr);
+
+	if ((int)if_nametoindex(p->name) != xp->ifindex) {
+		pm_log("%s: interface gone", p->name);
+		return -ENXIO;
+	}
+	for (uint32_t i = 0; i < xp->nsocks; i++)
+		getsockopt(xp->s[i].fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+	return 0;
+}
+
 /* The host rings are not ours: no sync reaches them (host_err). */
 const struct pm_adapter_ops pm_afxdp_ops = {
     .name = "afxdp",
@@ -1015,4 +1113,5 @@ const struct pm_adapter_ops pm_afxdp_ops = {
     .txsync = xdp_txsync,
     .rxsync = xdp_rxsync,
     .drops = xdp_drops,
+    .check = xdp_check,
 };

@@ -327,3 +327,18 @@ test_fork_child_receives() {
 	expect_kv "$TMPD/recv.log" received 2000
 	expect_kv "$TMPD/recv.log" child_status 0
 }
+
+# The interface disappears under a receiver blocked in poll(): it notices
+# (the kernel unbinds its socket) and exits with a clear error.
+test_interface_deleted_while_polling() {
+	xdp_hosts
+	nsbg b "$TMPD/recv.log" env PKTMAP_BACKEND=afxdp \
+		"$TBIN/frames" recv "netmap:$B" 1000 60 60
+	local rpid=$BG_PID
+	wait_line "$TMPD/recv.log" '^ready' 10 "$rpid"
+	sleep 0.5
+	ip -n "$(ns a)" link del "$A" || fail "cannot delete $A"
+	wait_bg "$rpid" 10
+	[ "$BG_STATUS" = 2 ] || fail "receiver exited with $BG_STATUS, want 2"
+	grep -q 'port error' "$TMPD/recv.log" || fail "no clear error message"
+}
