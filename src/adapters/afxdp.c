@@ -831,9 +831,7 @@ static int xdp_txsync(struct pm_kring *k, uint32_t end)
 {
 	struct xsk *s = k->priv;
 	struct xdp_desc *ring = s->tx.desc;
-	uint32_t i = k->hwcur, room, queued = 0;
-
-	uint32_t done_before = s->done;
+	uint32_t i = k->hwcur, room, queued = 0, done_before = s->done;
 
 	tx_reap(k, s);
 	room = xq_room(&s->tx);
