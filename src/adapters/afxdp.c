@@ -57,6 +57,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef AF_XDP
@@ -111,6 +112,7 @@ struct xsk {
 	int ep_fd;   /* rx: what poll waits on, the socket and the link news */
 	int nl_fd;   /* the port's link news (not ours to close) */
 	int ifindex; /* the port's interface */
+	int64_t next_check; /* ns: link news are read at most every 10 ms */
 	struct xq rx, tx, fill, comp;
 	uint32_t win_first, win_end; /* the UMEM: buffers (first, end) */
 	/* rx: the buffers of released slots [given, hwcur) are ours */
@@ -621,12 +623,24 @@ static void rx_fill(struct pm_kring *k, struct xsk *s)
 /*
  * A socket whose interface goes away is unbound and polls as never ready,
  * with no error; so poll also waits on link news (ep_fd), and a sync that
- * finds no frame reads them: -ENXIO if the interface is gone.
+ * finds no frame reads them: -ENXIO if the interface is gone.  At most
+ * every 10 ms, so that an idle ring's syncs cost no system call: unread
+ * news keep ep_fd ready, and the next sync after that reads them.
  */
+#define LINK_CHECK_NS 10000000
+
 static int link_check(struct pm_kring *k, struct xsk *s)
 {
+	struct timespec t;
 	char buf[4096];
 	bool news = false;
+	int64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+	now = t.tv_sec * 1000000000ll + t.tv_nsec;
+	if (now < s->next_check)
+		return 0;
+	s->next_check = now + LINK_CHECK_NS;
 
 	for (;;) {
 		ssize_t r = recv(s->nl_fd, buf, sizeof(buf), MSG_DONTWAIT);
