@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The AF_XDP adapter: a Linux interface's queues through XDP sockets, with
- * the port's memory region as the UMEM, so that no frame is copied here.
+ * the port's buffers in its memory region as the UMEM: no copy here.
  *
  * Ring pair i of a port is one XDP socket bound to the interface's queue i.
  * The UMEM is the part of the region's buffer pool that holds the port's
