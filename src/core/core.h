@@ -248,6 +248,9 @@ int pm_region_alloc_bufs(struct pm_region *r, struct netmap_slot *slots,
 			 uint32_t n, uint32_t owner);
 void pm_region_free_bufs(struct pm_region *r, const struct netmap_slot *slots,
 			 uint32_t n, uint32_t owner);
+/* @n buffers in a row, the first page-aligned (an AF_XDP UMEM). */
+int pm_region_alloc_range(struct pm_region *r, uint32_t n, uint32_t owner,
+			  uint32_t *first);
 void pm_region_disown(struct pm_region *r, uint32_t owner);
 int pm_region_mend_ring(struct pm_region *r, struct netmap_ring *ring,
 			uint32_t nslots, uint32_t owner);
@@ -355,6 +358,9 @@ extern const struct pm_adapter_ops pm_afpacket_ops;
 extern const struct pm_adapter_ops pm_pipe_ops;
 extern const struct pm_adapter_ops pm_vale_ops;
 extern const struct pm_adapter_ops pm_monitor_ops;
+extern const struct pm_adapter_ops pm_afxdp_ops;
+/* The adapter of interface ports, as PKTMAP_BACKEND asks (afxdp.c). */
+const struct pm_adapter_ops *pm_iface_ops(void);
 
 #define PM_MAX_RINGS 64
 #define PM_MIN_SLOTS 8

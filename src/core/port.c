@@ -47,7 +47,7 @@ static const struct pm_adapter_ops *adapter_for(const char *name)
 		return &pm_pipe_ops;
 	if (strncmp(name, NM_BDG_NAME, strlen(NM_BDG_NAME)) == 0)
 		return &pm_vale_ops;
-	return &pm_afpacket_ops;
+	return pm_iface_ops();
 }
 
 void pm_kring_init(struct pm_kring *k, struct pm_port *p, enum pm_dir dir,

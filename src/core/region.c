@@ -624,6 +624,38 @@ int pm_region_alloc_bufs(struct pm_region *r, struct netmap_slot *slots,
 }
 
 /*
+ * @n free buffers in a row for @owner, the first at an even index (so at a
+ * page's start): an AF_XDP port's UMEM.  *first gets the first.
+ */
+int pm_region_alloc_range(struct pm_region *r, uint32_t n, uint32_t owner,
+			  uint32_t *first)
+{
+	struct pm_region_meta *m = r->meta;
+	uint32_t run = 0, start = 0;
+
+	pm_region_lock(r);
+	for (uint32_t i = 2; i < r->buf_total && run < n; i++) {
+		if (buf_is_used(m, i) || (run == 0 && i % 2)) {
+			run = 0;
+			continue;
+		}
+		if (run++ == 0)
+			start = i;
+	}
+	if (run < n) {
+		pm_region_unlock(r);
+		return -ENOMEM;
+	}
+	for (uint32_t i = start; i < start + n; i++) {
+		buf_set(m, i, true);
+		m->buf_owner[i] = owner;
+	}
+	pm_region_unlock(r);
+	*first = start;
+	return 0;
+}
+
+/*
  * Returns the buffers of @n slots that are @owner's: a slot the application
  * pointed at another port's buffer (or at a free one, or twice at one)
  * frees nothing.  Buffers whose owner is gone (see pm_region_disown) go
