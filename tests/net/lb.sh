@@ -222,7 +222,7 @@ test_lb_symmetric() {
 test_lb_stalled_consumer() {
 	need_lb
 	lb_hosts
-	local sent=8000 p0 p1 d1 slots
+	local sent=8000 p0 p1 d0 d1 slots
 	start_consumer 0
 	start_consumer 1
 	kill -STOP "${CONS[1]}"
@@ -234,17 +234,21 @@ test_lb_stalled_consumer() {
 	expect_exit "${CONS[0]}" "consumer 0"
 	expect_exit "${CONS[1]}" "consumer 1"
 	expect_lb_received "$sent"
-	expect_kv "$TMPD/lb.log" pipe0_dropped 0
 	p0=$(kv "$TMPD/lb.log" pipe0)
 	p1=$(kv "$TMPD/lb.log" pipe1)
+	d0=$(kv "$TMPD/lb.log" pipe0_dropped)
 	d1=$(kv "$TMPD/lb.log" pipe1_dropped)
-	info "pipe0=$p0 pipe1=$p1 pipe1_dropped=$d1"
+	info "pipe0=$p0 pipe0_dropped=$d0 pipe1=$p1 pipe1_dropped=$d1"
 	[ "$d1" -gt 0 ] || fail "no drops on the stalled pipe"
-	expect_kv "$TMPD/lb.log" dropped "$d1"
-	[ $((p0 + p1 + d1)) = "$RECEIVED" ] ||
-		fail "pipe0 + pipe1 + drops = $((p0 + p1 + d1)), received $RECEIVED"
+	# consumer 0 runs but may be descheduled on a loaded machine: its
+	# drops are counted too, never assumed to be 0
+	expect_kv "$TMPD/lb.log" dropped "$((d0 + d1))"
+	[ $((p0 + d0 + p1 + d1)) = "$RECEIVED" ] ||
+		fail "pipes + drops = $((p0 + d0 + p1 + d1)), received $RECEIVED"
 	slots=1024 # a pipe ring holds one frame less than its slots
 	[ "$p1" -lt "$slots" ] || fail "pipe1=$p1: more than the ring holds"
+	# pipe 0 went on: it moved more than its ring holds while pipe 1 stood
+	[ "$p0" -ge "$slots" ] || fail "pipe0=$p0: pipe 0 stopped with pipe 1"
 	expect_kv "$TMPD/cons0.log" packets "$p0"
 	expect_kv "$TMPD/cons1.log" packets "$p1"
 	[ "$(flows_of "$TMPD/pipe0.pcap" | wc -l)" = "$p0" ] ||
