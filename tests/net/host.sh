@@ -120,20 +120,23 @@ host_bpf_ids() { # PID
 	done
 }
 
-# Until PID has opened its port: it holds the two tcx links and has set
-# its SIGINT and SIGTERM handlers, which both programs do right after
-# nm_open returns.  Sets HOST_IDS and checks bpftool lists the programs.
+# Until PID has opened its port: it has set its SIGINT and SIGTERM
+# handlers, which both programs do right after nm_open returns, and holds
+# the two tcx links.  Both are needed: until ip(8) has exec'd the program,
+# PID is a forked shell that may still carry the test's own traps.  Sets
+# HOST_IDS and checks bpftool lists the programs.
 host_wait_open() { # PID
 	local pid=$1 caught names='' id
 	for _ in $(seq 200); do
 		kill -0 "$pid" 2>/dev/null || fail "process $pid exited early"
 		caught=$(awk '/^SigCgt:/ { print $2 }' "/proc/$pid/status")
-		[ $((0x$caught & 0x4002)) = $((0x4002)) ] && break
+		HOST_IDS=$(host_bpf_ids "$pid")
+		[ $((0x$caught & 0x4002)) = $((0x4002)) ] &&
+			[ "$(echo "$HOST_IDS" | wc -w)" = 2 ] && break
 		sleep 0.05
 	done
 	[ $((0x$caught & 0x4002)) = $((0x4002)) ] ||
 		fail "process $pid did not open its port within 10 s"
-	HOST_IDS=$(host_bpf_ids "$pid")
 	[ "$(echo "$HOST_IDS" | wc -w)" = 2 ] ||
 		fail "process $pid holds tcx links '$HOST_IDS', expected 2"
 	for id in $HOST_IDS; do
