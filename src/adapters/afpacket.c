@@ -38,7 +38,7 @@
 #define RX_MAC_OFS     66 /* where the kernel puts an Ethernet header */
 #define RX_FRAME_MAX   2048
 #define RX_BLOCK_SIZE  (1u << 16)
-#define RX_QUEUE_BYTES (8 << 20)
+#define RX_QUEUE_BYTES (32 << 20)
 #define RX_BIG_MAX     (NETMAP_MAX_FRAGS * 2048) /* what a chain carries */
 #define TX_RING_BYTES  (4u << 20)
 #define TX_DATA_OFS    (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
